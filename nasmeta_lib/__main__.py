@@ -1,0 +1,3 @@
+from nasmeta_lib.cli import main
+
+raise SystemExit(main())

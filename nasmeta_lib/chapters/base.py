@@ -1,0 +1,113 @@
+"""A chapter: one claim, its parameters and profiles, and the function that checks it.
+
+``Chapter.execute(profile, **overrides)`` validates parameters, reuses a saved result for the
+same parameters if there is one, otherwise runs the experiment (resumably, through
+:class:`Context`) and saves the result with provenance. Notebooks and the headless CLI both go
+through it, so a notebook never holds experiment logic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+from tqdm.auto import tqdm
+
+from nasmeta_lib.params import Param, ParameterError, validate
+from nasmeta_lib.paths import NOTEBOOK_DIR
+from nasmeta_lib.results import Result, provenance, result_path, write_atomic
+
+T = TypeVar("T")
+PROFILES = ("quick", "full")
+
+
+class Context:
+    """Services a running experiment gets: progress bars and resumable checkpoints.
+
+    ``ctx.step(key, fn)`` returns ``fn()``, saving its JSON-able value under ``key``; if the run
+    is interrupted and restarted with the same parameters, finished steps are read back.
+    """
+
+    def __init__(self, partial_dir: Path, progress: bool = True):
+        self.partial_dir = partial_dir
+        self.show_progress = progress
+
+    def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
+        return tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False)
+
+    def step(self, key: str, fn: Callable[[], Any]) -> Any:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+        path = self.partial_dir / f"{safe}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        value = fn()
+        write_atomic(path, json.dumps(value, default=_plain))
+        return json.loads(path.read_text())  # callers see the same types on first and resumed runs
+
+
+def _plain(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """Registry entry for one claim's chapter."""
+
+    name: str
+    title: str
+    order: int
+    paper: str
+    claim: str
+    params: tuple[Param, ...]
+    profiles: dict[str, dict[str, Any]]
+    run: Callable[[dict[str, Any], Context], Result]
+    notebook_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOK_DIR / (self.notebook_name or f"{self.name}.ipynb")
+
+    def resolve(self, profile: str = "quick", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Full, validated parameters: the profile's defaults updated by ``overrides``.
+
+        ``None`` values in ``overrides`` mean "profile default" (papermill's empty parameters).
+        """
+        if profile not in self.profiles:
+            raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(self.profiles)}")
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        params = validate(self.params, dict(self.profiles[profile]))
+        params.update(validate(self.params, given))
+        return params
+
+    def execute(self, profile: str = "quick", force: bool = False, progress: bool = True, **overrides: Any) -> Result:
+        """Run (or reload) the chapter's experiment; see the module docstring."""
+        params = self.resolve(profile, overrides)
+        path = result_path(self.name, profile, params)
+        if path.exists() and not force:
+            return Result.load(path)
+        partial = path.parent / ".partial" / path.stem
+        started = datetime.now(timezone.utc)
+        t0 = time.perf_counter()
+        result = self.run(params, Context(partial, progress))
+        result.chapter, result.profile, result.params = self.name, profile, params
+        result.provenance = provenance(params, time.perf_counter() - t0, started)
+        write_atomic(path, result.to_json())
+        shutil.rmtree(partial, ignore_errors=True)
+        return Result.load(path)
+
+    def help(self) -> str:
+        lines = [f"{self.name}: {self.title}", "", "parameters:"]
+        lines += [f"  {p.describe()}" for p in self.params]
+        for prof, values in self.profiles.items():
+            lines.append(f"profile {prof}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+        return "\n".join(lines)

@@ -1,0 +1,177 @@
+"""Results with provenance, written atomically as ``results/<chapter>/<profile>-<hash>.json``.
+
+A result holds what a chapter computed (tables, scalar metrics), the verdict on each claim,
+and where it came from (git sha, parameters, device, library versions, seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import subprocess
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nasmeta_lib.paths import REPO_ROOT, results_dir
+
+VERDICTS = ("reproduced", "partly", "not reproduced", "not run")
+
+
+@dataclass
+class Claim:
+    """One checked statement: the paper's number beside ours and the verdict computed from ours."""
+
+    id: str
+    statement: str
+    paper: str
+    ours: str
+    verdict: str
+    evidence: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+
+
+def verdict(ok: bool, partly: bool = False) -> str:
+    """Map the outcome of a computed test to a verdict word."""
+    return "reproduced" if ok else ("partly" if partly else "not reproduced")
+
+
+@dataclass
+class Result:
+    """What one run of a chapter produced."""
+
+    chapter: str
+    profile: str
+    params: dict[str, Any]
+    claims: list[Claim] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "chapter": self.chapter,
+                "profile": self.profile,
+                "params": self.params,
+                "claims": [asdict(c) for c in self.claims],
+                "metrics": self.metrics,
+                "notes": self.notes,
+                "provenance": self.provenance,
+                "tables": {k: json.loads(v.to_json(orient="table", index=False)) for k, v in self.tables.items()},
+            },
+            indent=1,
+            default=_jsonable,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Result":
+        raw = json.loads(text)
+        tables = {k: pd.read_json(io.StringIO(json.dumps(v)), orient="table") for k, v in raw["tables"].items()}
+        return cls(
+            chapter=raw["chapter"],
+            profile=raw["profile"],
+            params=raw["params"],
+            claims=[Claim(**c) for c in raw["claims"]],
+            metrics=raw["metrics"],
+            tables=tables,
+            provenance=raw["provenance"],
+            notes=raw.get("notes", []),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "Result":
+        return cls.from_json(Path(path).read_text())
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def param_hash(params: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def result_path(chapter: str, profile: str, params: dict[str, Any]) -> Path:
+    return results_dir() / chapter / f"{profile}-{param_hash(params)}.json"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def git_sha() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return os.environ.get("NASMETA_GIT_SHA", "unknown")
+
+
+def device_description() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"cuda: {torch.cuda.get_device_name(0)}"
+    except ImportError:
+        pass
+    return f"cpu: {platform.processor() or platform.machine()} x{os.cpu_count()}"
+
+
+def provenance(params: dict[str, Any], seconds: float, started: datetime) -> dict[str, Any]:
+    versions = {}
+    for pkg in ("nasmeta", "torch", "numpy", "pandas", "scipy"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "git_sha": git_sha(),
+        "params": params,
+        "device": device_description(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 2),
+        "host": platform.node(),
+    }
+
+
+def all_results(root: Path | None = None) -> list[tuple[Path, Result]]:
+    """Every saved result under the results folder (unreadable files are skipped)."""
+    root = root or results_dir()
+    found = []
+    for path in sorted(root.glob("*/*.json")):
+        try:
+            found.append((path, Result.load(path)))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+    return found
