@@ -13,7 +13,7 @@ Invalid encodings raise :class:`InvalidArchitecture` naming what is wrong.
 from __future__ import annotations
 
 from nasmeta_lib.benchmarks.nb201 import InvalidArchitecture
-from nasmeta_lib.spaces import nb201
+from nasmeta_lib.spaces import nb101, nb201, tnb101
 from nasmeta_lib.spaces.base import SPACES, build
 
-__all__ = ["SPACES", "InvalidArchitecture", "build", "nb201"]
+__all__ = ["SPACES", "InvalidArchitecture", "build", "nb101", "nb201", "tnb101"]

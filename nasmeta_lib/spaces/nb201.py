@@ -201,7 +201,7 @@ class NB201Network(CellNetwork):
         self.arch = arch
 
 
-def _check_adjacency(adjacency: list[int] | None) -> None:
+def check_adjacency(adjacency: list[int] | None) -> None:
     if adjacency is not None and list(adjacency) != nb201.adjacency():
         raise InvalidArchitecture(
             f"NB201 cells all share the 4-node adjacency {nb201.adjacency()}, got {list(adjacency)}")
@@ -209,5 +209,5 @@ def _check_adjacency(adjacency: list[int] | None) -> None:
 
 @SPACES.register("nb201")
 def _build(ops: list[str], adjacency: list[int] | None, **kw) -> NB201Network:
-    _check_adjacency(adjacency)
+    check_adjacency(adjacency)
     return NB201Network(ops, **kw)
