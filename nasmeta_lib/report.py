@@ -8,7 +8,7 @@ import pandas as pd
 
 from nasmeta_lib.results import Result
 
-VERDICT_MARKS = {"reproduced": "✅ reproduced", "partly": "🟡 partly", "not reproduced": "❌ not reproduced", "not run": "⏸ not run"}
+VERDICT_MARKS = {"reproduced": "REPRODUCED", "partly": "PARTLY", "not reproduced": "NOT REPRODUCED", "not run": "NOT RUN"}
 
 
 def claims_table(result: Result) -> pd.DataFrame:

@@ -9,6 +9,7 @@ through it, so a notebook never holds experiment logic.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ class Context:
 
     def __init__(self, partial_dir: Path, progress: bool = True):
         self.partial_dir = partial_dir
-        self.show_progress = progress
+        # papermill runs set NASMETA_PROGRESS=0: bars would be frozen into the book's pages
+        self.show_progress = progress and os.environ.get("NASMETA_PROGRESS", "1") != "0"
 
     def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
         return tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False)

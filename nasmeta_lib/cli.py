@@ -1,0 +1,120 @@
+"""Command line: ``nasmeta data list|fetch``, ``nasmeta run CHAPTER``, ``nasmeta book``, ``nasmeta chapters``.
+
+Also reachable as ``python -m nasmeta_lib ...`` (e.g. on a GPU machine without Jupyter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from nasmeta_lib import chapters
+from nasmeta_lib.data import DataError, fetch_file, source, sources, status
+from nasmeta_lib.params import ParameterError
+
+
+def _data_list(_: argparse.Namespace) -> int:
+    ok = True
+    for src in sources().values():
+        print(f"{src.name}  ({src.title}; {src.manifest.name})")
+        for f in src.files:
+            st = status(f)
+            if st.verified:
+                mark = "verified"
+            elif st.location == "missing":
+                mark = "not local" if f.sha256 else "not local, no sha256"
+            else:
+                mark = "CORRUPT"  # present but fails its checksum: refused by the fetcher
+            where = f"{st.location}: {st.path}" if st.path else "fetch with `nasmeta data fetch`"
+            detail = f" ({st.problem})" if mark == "CORRUPT" else ""
+            print(f"  [{mark:20s}] {f.name:36s} {where}{detail}")
+            ok &= mark != "CORRUPT"
+    return 0 if ok else 1
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    src = source(args.name)
+    for f in src.files if not args.file else [src.file(args.file)]:
+        print(f"{f.name}: {fetch_file(f, progress=True)}")
+    return 0
+
+
+def _parse_overrides(pairs: list[list[str]] | None) -> dict[str, str]:
+    return {key: value for key, value in (pairs or [])}
+
+
+def _run(args: argparse.Namespace) -> int:
+    from nasmeta_lib import run as runner
+
+    chapter = chapters.get(args.chapter)
+    overrides = _parse_overrides(args.param)
+    chapter.resolve(args.profile, overrides)  # validate before anything starts
+    t0 = time.perf_counter()
+    if args.headless or not runner.papermill_available():
+        if not args.headless:
+            print("papermill is not installed: running headless (results only, no notebook)")
+        result = runner.run_headless(args.chapter, args.profile, overrides, force=args.force)
+        for claim in result.claims:
+            print(f"[{claim.verdict}] {claim.statement}: paper {claim.paper}; ours {claim.ours}")
+    else:
+        out = runner.run_notebook(args.chapter, args.profile, overrides)
+        print(f"executed notebook: {out}")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    from nasmeta_lib import book, run as runner
+
+    names = args.chapters or list(chapters.registry())
+    for name in names:
+        print(f"== running chapter {name} ({args.profile})", flush=True)
+        runner.run_notebook(name, args.profile)
+    index = book.build_html()
+    print(f"book: {index}")
+    return 0
+
+
+def _chapters(_: argparse.Namespace) -> int:
+    for chapter in chapters.registry().values():
+        print(chapter.help(), end="\n\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nasmeta", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="list or fetch data sources").add_subparsers(dest="action", required=True)
+    data.add_parser("list", help="every manifest file, where it is and whether it verifies").set_defaults(fn=_data_list)
+    fetch = data.add_parser("fetch", help="fetch a source's files (mirror -> cache -> URL)")
+    fetch.add_argument("name")
+    fetch.add_argument("--file", help="only this file of the source")
+    fetch.set_defaults(fn=_data_fetch)
+
+    run = sub.add_parser("run", help="run one chapter (notebook via papermill, or --headless)")
+    run.add_argument("chapter")
+    run.add_argument("--profile", default="quick", choices=chapters.PROFILES)
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                     help="override a parameter (lists: comma-separated)")
+    run.add_argument("--headless", action="store_true", help="run the experiment without Jupyter")
+    run.add_argument("--force", action="store_true", help="recompute even if a result exists (headless)")
+    run.set_defaults(fn=_run)
+
+    book = sub.add_parser("book", help="run chapters' notebooks and build the HTML book")
+    book.add_argument("chapters", nargs="*", help="only these chapters (default: all)")
+    book.add_argument("--profile", default="quick", choices=chapters.PROFILES)
+    book.set_defaults(fn=_book)
+
+    sub.add_parser("chapters", help="list chapters with their parameters").set_defaults(fn=_chapters)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (ParameterError, DataError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

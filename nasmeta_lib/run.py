@@ -1,0 +1,71 @@
+"""Run a chapter: through its notebook with papermill, or headless through the library.
+
+Parameters are validated here, before a kernel starts, so a typo costs nothing. The notebook
+route writes the executed notebook into the book's ``chapters/`` folder; both routes write the
+same result file (the notebook calls ``Chapter.execute`` itself).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nasmeta_lib import chapters
+from nasmeta_lib.paths import EXECUTED_DIR
+from nasmeta_lib.results import Result
+
+KERNEL = "python3"
+
+
+def papermill_available() -> bool:
+    return importlib.util.find_spec("papermill") is not None
+
+
+@contextmanager
+def _kernel_environment():
+    """Environment the kernel inherits: no frozen progress bars in the book, and inline figures
+    even when the caller runs with MPLBACKEND=Agg (as CI does)."""
+    wanted = {"NASMETA_PROGRESS": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_notebook(name: str, profile: str = "quick", overrides: dict[str, Any] | None = None,
+                 output_dir: Path = EXECUTED_DIR, progress: bool = True) -> Path:
+    """Execute a chapter's notebook with papermill; returns the executed notebook's path."""
+    import papermill
+
+    chapter = chapters.get(name)
+    params = chapter.resolve(profile, overrides)  # raises ParameterError before the kernel starts
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    output_dir.mkdir(parents=True, exist_ok=True)
+    out = output_dir / chapter.notebook.name
+    tmp = out.with_name(f".{out.stem}.running.ipynb")
+    with _kernel_environment():
+        papermill.execute_notebook(
+            str(chapter.notebook),
+            str(tmp),
+            parameters={"profile": profile, **{k: params[k] for k in given}},
+            kernel_name=KERNEL,
+            progress_bar=progress,
+            cwd=str(chapter.notebook.parent),
+        )
+    tmp.replace(out)  # the book only ever sees complete notebooks
+    return out
+
+
+def run_headless(name: str, profile: str = "quick", overrides: dict[str, Any] | None = None,
+                 force: bool = False) -> Result:
+    """Run a chapter's experiment without Jupyter (e.g. on a GPU machine)."""
+    return chapters.get(name).execute(profile, force=force, **(overrides or {}))

@@ -1,0 +1,47 @@
+"""End to end: papermill executes the tour notebook, Jupyter Book builds the HTML offline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nasmeta_lib import book, run
+from nasmeta_lib.params import ParameterError
+from nasmeta_lib.paths import REPO_ROOT
+
+
+def test_notebooks_have_a_kernelspec_and_a_parameters_cell():
+    from nasmeta_lib import chapters
+
+    for chapter in chapters.registry().values():
+        nb = json.loads(chapter.notebook.read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python3", chapter.name
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{chapter.name}: needs exactly one cell tagged 'parameters'"
+        source = "".join(tagged[0]["source"])
+        for p in chapter.params:
+            assert f"{p.name} = None" in source, f"{chapter.name}: parameter {p.name} missing from the parameters cell"
+        assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
+            f"{chapter.name}: commit notebooks without outputs"
+
+
+def test_bad_parameters_stop_before_a_kernel_starts(tmp_path):
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        run.run_notebook("tour", "quick", {"nope": 1}, output_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_tour_notebook_executes_and_the_book_builds_with_ledger_and_figures():
+    executed = run.run_notebook("tour", "quick", {"benchmarks": "nb201,nb201_full,tnb101_micro"}, progress=False)
+    nb = json.loads(executed.read_text())
+    assert any("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
+    index = book.build_html()
+    assert index.exists()
+    html = REPO_ROOT / "_build" / "html"
+    ledger = (html / "book" / "ledger.html").read_text()
+    assert "ledger-table" in ledger and "REPRODUCED" in ledger and "Suite-Zero" in ledger
+    tour = (html / "book" / "chapters" / "tour.html").read_text()
+    assert tour.count("<img") >= 2
+    assert "verified" in (html / "book" / "data.html").read_text()

@@ -1,0 +1,36 @@
+"""The command line: data listing, parameter errors before work, headless runs."""
+
+from __future__ import annotations
+
+from nasmeta_lib.cli import main
+
+
+def test_data_list_shows_every_mirror_file_verified(capsys):
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split("]")[1].split()[0]: line for line in out.splitlines() if line.startswith("  [")}
+    for name in ("zc_nasbench101.json", "zc_nasbench201.json", "zc_transbench101_macro.json", "dataset.parquet", "cora"):
+        assert "[verified" in lines[name], lines[name]
+    assert "CORRUPT" not in out
+
+
+def test_data_list_flags_a_corrupt_mirror(tmp_path, monkeypatch, capsys):
+    (tmp_path / "suite_zero").mkdir()
+    (tmp_path / "suite_zero" / "zc_nasbench301.json").write_text("not the real file")
+    monkeypatch.setenv("NASMETA_DATA_MIRROR", str(tmp_path))
+    assert main(["data", "list"]) == 1
+    out = capsys.readouterr().out
+    assert "CORRUPT" in out and "zc_nasbench301.json" in out
+
+
+def test_run_rejects_bad_parameters_before_starting(capsys):
+    assert main(["run", "tour", "-p", "benchmarks", "nb999"]) == 2
+    assert "'nb999' is not one of" in capsys.readouterr().err
+    assert main(["run", "nochapter"]) == 2
+    assert "unknown chapter" in capsys.readouterr().err
+
+
+def test_headless_run_prints_verdicts(capsys):
+    assert main(["run", "tour", "--headless", "-p", "benchmarks", "nb201,nb201_full"]) == 0
+    out = capsys.readouterr().out
+    assert "[reproduced]" in out
