@@ -1,0 +1,72 @@
+"""Figures for the AdvantageNAS chapter."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from nasmeta_lib.plots import style
+from nasmeta_lib.searchers.estimators import LABELS
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(estimator=frame["estimator"].map(lambda e: LABELS.get(e, e)))
+
+
+def convergence(curves: pd.DataFrame) -> plt.Figure:
+    """Exact expected loss per iteration, seed mean with its 95% CI, one panel per table."""
+    style()
+    curves = _labelled(curves)
+    settings = list(curves["setting"].unique())
+    fig, axes = plt.subplots(1, len(settings), figsize=(4.6 * len(settings), 3.6), squeeze=False)
+    palette = dict(zip(curves["estimator"].unique(), sns.color_palette()))
+    for ax, setting in zip(axes[0], settings):
+        for est, sub in curves[curves["setting"] == setting].groupby("estimator", sort=False):
+            ax.plot(sub["iteration"], sub["expected_loss"], label=est, color=palette[est])
+            ax.fill_between(sub["iteration"], sub["ci_low"], sub["ci_high"], color=palette[est], alpha=0.2)
+        ax.set(title=setting, xlabel="iteration", ylabel="E[normalised regret]")
+    axes[0][-1].legend(fontsize="small")
+    fig.suptitle("Expected loss of the architecture distribution (exact), mean and 95% CI over seeds", y=1.02)
+    fig.tight_layout()
+    return fig
+
+
+def expected_path(path: pd.DataFrame) -> plt.Figure:
+    """Descent along AdvantageNAS's exact expected step: the theorem's monotone improvement."""
+    style()
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    sns.lineplot(data=path, x="step", y="expected_loss", hue="setting", ax=ax)
+    ax.set(xlabel="step along E[AdvantageNAS step]", ylabel="E[normalised regret]",
+           title="Expected AdvantageNAS update: expected loss per step")
+    return fig
+
+
+def moments(frame: pd.DataFrame) -> plt.Figure:
+    """Variance and bias of one step at random distributions, per estimator."""
+    style()
+    frame = _labelled(frame)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    sns.boxplot(data=frame, x="estimator", y="total_variance", ax=axes[0])
+    axes[0].set(yscale="log", xlabel="", ylabel="total variance of one step", title="Variance (lower is better)")
+    sns.boxplot(data=frame, x="estimator", y="cosine_to_grad", ax=axes[1])
+    axes[1].set(xlabel="", ylabel="cos(E[step], exact gradient)", title="Bias (1 = unbiased direction)")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=20)
+    fig.tight_layout()
+    return fig
+
+
+def found_accuracy(trace: pd.DataFrame) -> plt.Figure:
+    """CIFAR-100 (NB201 table) accuracy of the argmax cell against architecture steps and wall time."""
+    style()
+    trace = _labelled(trace)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    sns.lineplot(data=trace, x="arch_step", y="cifar100_accuracy", hue="estimator", errorbar="sd", ax=axes[0])
+    axes[0].set(xlabel="architecture step", ylabel="CIFAR-100 test accuracy (%)", title="Mean +- std over seeds")
+    sns.lineplot(data=trace, x="seconds", y="cifar100_accuracy", hue="estimator", units="seed", estimator=None,
+                 drawstyle="steps-post", alpha=0.7, ax=axes[1], legend=False)
+    axes[1].set(xlabel="search wall time (s)", ylabel="CIFAR-100 test accuracy (%)", title="Each run against time")
+    fig.suptitle("Found cells during the supernet search (NB201 table lookup)", y=1.02)
+    fig.tight_layout()
+    return fig
