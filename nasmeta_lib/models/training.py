@@ -73,7 +73,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, rec
     epochs = range(recipe.epochs)
     for _ in progress(epochs, "epochs") if progress else epochs:
         model.train()
-        total = 0.0
+        total = torch.zeros((), device=x.device)  # summed on the device: no host sync per step
         for idx in batches(len(x), recipe.batch_size, gen):
             idx = idx.to(x.device)
             opt.zero_grad(set_to_none=True)
@@ -82,9 +82,9 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, rec
             if recipe.grad_clip:
                 nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
             opt.step()
-            total += float(loss.detach()) * len(idx)
+            total += loss.detach() * len(idx)
         sched.step()
-        losses.append(total / len(x))
+        losses.append(float(total) / len(x))
     return losses
 
 

@@ -50,7 +50,7 @@ def darts_search(make_supernet: Callable[[], CellNetwork], x: torch.Tensor, y: t
     epochs = range(recipe.epochs)
     for _ in progress(epochs, "DARTS epochs") if progress else epochs:
         net.train()
-        total = 0.0
+        total = torch.zeros((), device=x.device)
         arch_batches = batches(len(x_a), recipe.batch_size, gen)
         for step, idx in enumerate(batches(len(x_w), recipe.batch_size, gen)):
             a_idx = arch_batches[step % len(arch_batches)].to(x.device)
@@ -65,7 +65,7 @@ def darts_search(make_supernet: Callable[[], CellNetwork], x: torch.Tensor, y: t
             if recipe.grad_clip:
                 nn.utils.clip_grad_norm_(net.weight_parameters(), recipe.grad_clip)
             opt.step()
-            total += float(loss.detach()) * len(idx)
+            total += loss.detach() * len(idx)
         sched.step()
-        losses.append(total / len(x_w))
+        losses.append(float(total) / len(x_w))
     return DartsResult(net.derived_genotype(), net.arch_weights.detach().cpu().tolist(), losses)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nasmeta_lib.benchmarks.nb201 import to_string
 from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
 from nasmeta_lib.models.training import Recipe, fit, n_parameters, predict
 from nasmeta_lib.searchers.darts import darts_search
@@ -60,9 +61,13 @@ class DarcyProblem:
         return pred * (self.y_std + EPS) + self.y_mean
 
     def loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Relative L2 of decoded predictions, summed over the batch."""
+        """Relative L2 of decoded predictions, summed over the batch (NB360 WRN and FNO code)."""
         diff = (self.decode(pred) - target).flatten(1).norm(dim=1)
         return (diff / target.flatten(1).norm(dim=1)).sum()
+
+    def mean_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Relative L2 averaged over the batch (NB360's NB201 precompute recipe for cells)."""
+        return self.loss(pred, target) / len(pred)
 
     def score(self, model: nn.Module, split: str) -> float:
         """Mean relative L2 on a split (lower is better)."""
@@ -76,7 +81,7 @@ class DarcyProblem:
 
 @dataclass(frozen=True)
 class DarcyBudget:
-    """Training budgets of one run; the paper's values are in ``PAPER_BUDGET`` for comparison."""
+    """Training budgets of one run; the paper's are in ``PAPER_COUNTERPART`` for comparison."""
 
     wrn: Recipe
     wrn_widen: int
@@ -90,75 +95,86 @@ class DarcyBudget:
     darts_arch_lr: float = 0.1
 
 
-PAPER_BUDGET = {
-    "WRN-16-4 (default)": "200 epochs, SGD-Nesterov lr 1e-3, step x0.2 at 30/60/80 %, batch 8",
-    "FNO (expert)": "500 epochs, Adam lr 1e-3 halved every 100, batch 20",
-    "GAEA PC-DARTS": "50 search epochs (8-cell DARTS supernet) + 150 retrain epochs, batch 4",
-    "DenseNAS random": "random DenseNAS nets x 10 epochs each (= DenseNAS search time) + 240 retrain epochs",
-    "NB201 cell (precompute)": "200 epochs, SGD-Nesterov lr 0.1 cosine, batch 16",
-}
 
 
 def _train_and_test(problem: DarcyProblem, make: Callable[[], nn.Module], recipe: Recipe, seed: int,
-                    device: torch.device) -> tuple[float, int]:
+                    device: torch.device, mean_loss: bool = False) -> tuple[float, int]:
     torch.manual_seed(seed)
     model = make().to(device)
-    fit(model, problem.x["trainval"], problem.y["trainval"], problem.loss, recipe, seed)
+    fit(model, problem.x["trainval"], problem.y["trainval"], problem.mean_loss if mean_loss else problem.loss,
+        recipe, seed)
     return problem.score(model, "test"), n_parameters(model)
 
 
-def run_baselines(problem: DarcyProblem, budget: DarcyBudget, seed: int, transfer_cell: tuple[str, ...],
-                  device: torch.device, progress=None) -> list[dict]:
-    """Train every Darcy baseline once; one row per method with test relative L2, params, seconds."""
-    rows = []
+def baseline_methods(problem: DarcyProblem, budget: DarcyBudget, seed: int, transfer_cell: tuple[str, ...],
+                     device: torch.device, progress=None) -> list[tuple[str, Callable[[], dict]]]:
+    """The Darcy baselines as (name, run) pairs; ``run()`` trains one and returns its result row.
+
+    Returned unevaluated so a caller can checkpoint each method separately.
+    """
 
     def cell_net(genotype):
         return lambda: CellNetwork(3, 1, genotype, dim=2, dense=True, channels=budget.cell_channels,
                                    cells_per_stage=budget.cells_per_stage)
 
-    def record(method: str, search: str, fn: Callable[[], tuple[float, int, dict]]) -> None:
-        t0 = time.perf_counter()
-        rel_l2, params, extra = fn()
-        rows.append({"method": method, "search": search, "rel_l2": rel_l2, "params_m": params / 1e6,
-                     "seconds": time.perf_counter() - t0, **extra})
+    def timed(method: str, search: str, fn: Callable[[], tuple[float, int, str]]) -> Callable[[], dict]:
+        def run() -> dict:
+            t0 = time.perf_counter()
+            rel_l2, params, cell = fn()
+            return {"method": method, "search": search, "rel_l2": rel_l2, "params_m": params / 1e6,
+                    "seconds": time.perf_counter() - t0, "cell": cell}
+        return run
 
     def wrn():
         make = lambda: WideResNet(3, 1, dim=2, dense=True, depth=16, widen=budget.wrn_widen)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.wrn, seed, device), {"cell": ""})
+        return (*_train_and_test(problem, make, budget.wrn, seed, device), "")
 
     def fno():
         make = lambda: FNO2d(3, 1, modes=budget.fno_modes)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.fno, seed, device), {"cell": ""})
+        return (*_train_and_test(problem, make, budget.fno, seed, device), "")
 
     def transfer():
-        return (*_train_and_test(problem, cell_net(transfer_cell), budget.cell_retrain, seed, device),
-                {"cell": "|".join(transfer_cell)})
+        return (*_train_and_test(problem, cell_net(transfer_cell), budget.cell_retrain, seed, device, True),
+                to_string(transfer_cell))
 
     def random():
         def evaluate(cell):
             torch.manual_seed(seed)
             model = cell_net(cell)().to(device)
-            fit(model, problem.x["train"], problem.y["train"], problem.loss, budget.cell_search, seed)
+            fit(model, problem.x["train"], problem.y["train"], problem.mean_loss, budget.cell_search, seed)
             score = -problem.score(model, "val")
             return score if np.isfinite(score) else -np.inf
 
         found = random_search(evaluate, budget.random_samples, seed, progress=progress)
-        rel_l2, params = _train_and_test(problem, cell_net(found.best), budget.cell_retrain, seed, device)
-        return rel_l2, params, {"cell": "|".join(found.best), "search_val_rel_l2": -found.best_score}
+        return (*_train_and_test(problem, cell_net(found.best), budget.cell_retrain, seed, device, True),
+                to_string(found.best))
 
     def darts():
         found = darts_search(lambda: cell_net(None)().to(device), problem.x["train"], problem.y["train"],
-                             problem.loss, budget.cell_search, budget.darts_arch_lr, seed)
-        rel_l2, params = _train_and_test(problem, cell_net(found.genotype), budget.cell_retrain, seed, device)
-        return rel_l2, params, {"cell": "|".join(found.genotype)}
+                             problem.mean_loss, budget.cell_search, budget.darts_arch_lr, seed, progress=progress)
+        return (*_train_and_test(problem, cell_net(found.genotype), budget.cell_retrain, seed, device, True),
+                to_string(found.genotype))
 
-    methods = [
-        ("WRN-16-%d (default)" % budget.wrn_widen, "none (fixed architecture)", wrn),
-        ("FNO (expert)", "none (hand-designed)", fno),
-        ("CIFAR-100-best NB201 cell", "transferred from image classification", transfer),
-        ("Random cell search", f"random, {budget.random_samples} cells x {budget.cell_search.epochs} epochs", random),
-        ("DARTS cell search", f"GAEA-style DARTS, {budget.cell_search.epochs} supernet epochs", darts),
+    search_epochs, retrain = budget.cell_search.epochs, budget.cell_retrain.epochs
+    return [
+        (WRN, timed(WRN, f"none (fixed WRN-16-{budget.wrn_widen}), {budget.wrn.epochs} epochs", wrn)),
+        (FNO, timed(FNO, f"none (hand-designed), {budget.fno.epochs} epochs", fno)),
+        (TRANSFER, timed(TRANSFER, f"searched on CIFAR-100 (NB201 table), retrained {retrain} epochs", transfer)),
+        (RANDOM, timed(RANDOM, f"{budget.random_samples} random cells x {search_epochs} epochs, "
+                               f"best retrained {retrain} epochs", random)),
+        (DARTS, timed(DARTS, f"GAEA-style DARTS supernet {search_epochs} epochs, retrained {retrain} epochs", darts)),
     ]
-    for name, search, fn in progress(methods, "Darcy baselines") if progress else methods:
-        record(name, search, fn)
-    return rows
+
+
+WRN, FNO, TRANSFER, RANDOM, DARTS = (
+    "WRN (default)", "FNO (expert)", "CIFAR-100-best NB201 cell", "Random cell search", "DARTS cell search",
+)
+
+# Our method -> (the paper's closest Table 2 row, the paper's Darcy budget for it).
+PAPER_COUNTERPART = {
+    WRN: ("WRN default", "WRN-16-4, 200 epochs, SGD-Nesterov lr 1e-3, step x0.2 at 30/60/80 %, batch 8"),
+    FNO: ("Expert", "FNO, 500 epochs, Adam lr 1e-3 halved every 100 epochs, batch 20"),
+    TRANSFER: ("", "NB360 precompute: NB201 cell, 200 epochs, SGD lr 0.1 cosine, batch 16"),
+    RANDOM: ("DenseNAS random", "random DenseNAS nets x 10 epochs (= DenseNAS search cost) + 240 retrain epochs"),
+    DARTS: ("DARTS GAEA", "GAEA PC-DARTS, 50 search epochs (8-cell supernet) + 150 retrain epochs, batch 4"),
+}

@@ -1,0 +1,65 @@
+"""Seconds per training epoch of each NB360 Darcy baseline, to size the chapter's budgets.
+
+Usage: python benchmarks/nb360_darcy_timing.py [--solve-resolution 169 --subsample 2 --n 1100]
+Prints one row per model: parameters, seconds for one epoch over ``n`` samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pandas as pd
+import torch
+
+from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
+from nasmeta_lib.models.training import Recipe, device, fit, n_parameters
+from nasmeta_lib.searchers.darts import darts_search
+from nasmeta_lib.tasks import load_darcy_generated
+from nasmeta_lib.tasks.darcy_baselines import DarcyProblem
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--solve-resolution", type=int, default=169)
+    ap.add_argument("--subsample", type=int, default=2)
+    ap.add_argument("--n", type=int, default=1100, help="train+val+test; 1100 = the full profile's set (then cached)")
+    ap.add_argument("--cells-per-stage", type=int, default=3)
+    args = ap.parse_args()
+    dev = device()
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+    t0 = time.perf_counter()
+    data = load_darcy_generated(args.n - 200, 100, 100, seed=0, solve_resolution=args.solve_resolution,
+                                subsample=args.subsample, workers=16)
+    print(f"data: {data.train.x.shape} in {time.perf_counter() - t0:.1f} s on {dev}")
+    problem = DarcyProblem.from_data(data, dev)
+    x, y = problem.x["trainval"], problem.y["trainval"]
+    one = lambda opt, lr, batch: Recipe(opt, lr, 1, batch, 5e-4, grad_clip=5.0)  # noqa: E731
+    models = {
+        "WRN-16-4 (batch 8)": (lambda: WideResNet(3, 1, dense=True), one("sgd", 1e-3, 8), problem.loss),
+        "FNO (batch 20)": (lambda: FNO2d(3, 1), one("adam", 1e-3, 20), problem.loss),
+        "NB201 conv3x3 cell (batch 16)": (
+            lambda: CellNetwork(3, 1, ("nor_conv_3x3",) * 6, dense=True, cells_per_stage=args.cells_per_stage),
+            one("sgd", 0.1, 16), problem.mean_loss),
+    }
+    rows = []
+    for name, (make, recipe, loss) in models.items():
+        model = make().to(dev)
+        fit(model, x[:64], y[:64], loss, recipe, 0)  # warm-up (cudnn autotuning)
+        t0 = time.perf_counter()
+        fit(model, x, y, loss, recipe, 0)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        rows.append({"model": name, "params_m": n_parameters(model) / 1e6, "seconds_per_epoch": time.perf_counter() - t0})
+    t0 = time.perf_counter()
+    darts_search(lambda: CellNetwork(3, 1, None, dense=True, cells_per_stage=args.cells_per_stage).to(dev), x, y,
+                 problem.mean_loss, one("sgd", 0.1, 16), 0.1, 0)
+    rows.append({"model": "DARTS supernet (batch 16)", "params_m": float("nan"),
+                 "seconds_per_epoch": time.perf_counter() - t0})
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
