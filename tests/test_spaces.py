@@ -125,8 +125,6 @@ def test_tnb101_micro_params_match_suite_zero():
     assert rel.max() < 0.01, frame.arch_id.iloc[int(rel.argmax())]
 
 
-@pytest.mark.xfail(strict=True, reason="benchmarks.encoding.tnb101_micro reads Suite-Zero keys in NASLib "
-                   "edge order; the stored params show they are in nb201.EDGES order (lead to fix)")
 def test_tnb101_micro_table_ops_follow_edge_order():
     frame = benchmarks.load("tnb101_micro", "class_scene").frame
     assert all(list(ops) == _tnb_ops_of_key(a) for ops, a in zip(frame.ops, frame.arch_id))

@@ -19,7 +19,7 @@ from nasmeta_lib.benchmarks.table import PROXIES, BenchmarkTable, Setting
 from nasmeta_lib.data import source
 from nasmeta_lib.paths import cache_dir
 
-SCHEMA_VERSION = 2  # bump when parsed columns change, so stale parquet copies are ignored
+SCHEMA_VERSION = 3  # bump when parsed columns change, so stale parquet copies are ignored
 
 TNB_TASKS = ("class_scene", "class_object", "autoencoder", "normal", "jigsaw", "room_layout", "segmentsemantic")
 

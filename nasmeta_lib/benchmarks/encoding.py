@@ -47,8 +47,10 @@ def nb201_suite_zero(key: tuple[int, ...]) -> tuple[list[str], list[int]]:
 
 
 def tnb101_micro(key: tuple[int, ...]) -> tuple[list[str], list[int]]:
-    by_edge = {edge: TNB_MICRO_OPS[i] for edge, i in zip(nb201.NASLIB_EDGES, key)}
-    return [by_edge[e] for e in nb201.EDGES], nb201.adjacency()
+    # Unlike NB201, Suite-Zero stores TransNAS micro cells already in cell-string edge order
+    # (node 1 <- 0; node 2 <- 0, 1; node 3 <- 0, 1, 2): rebuilding the networks from the keys
+    # reproduces the stored parameter counts only in this order (tests/test_spaces.py).
+    return [TNB_MICRO_OPS[i] for i in key], nb201.adjacency()
 
 
 def tnb101_macro(key: tuple[int, ...]) -> tuple[list[str], list[int]]:
