@@ -96,10 +96,17 @@ def ledger_page() -> str:
         "",
         '<div class="ledger">',
         "",
-        frame.to_html(index=False, classes="ledger-table", escape=True, border=0) if not frame.empty else "",
+        _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=True, border=0)) if not frame.empty else "",
         "",
         "</div>",
     ])
+
+
+def _mark_verdicts(html: str) -> str:
+    """Give verdict cells a CSS class (book/_static/ledger.css colours them)."""
+    for verdict, mark in VERDICT_MARKS.items():
+        html = html.replace(f"<td>{mark}</td>", f'<td class="verdict verdict-{verdict.replace(" ", "-")}">{mark}</td>')
+    return html
 
 
 def toc() -> str:

@@ -12,6 +12,7 @@ import time
 from nasmeta_lib import chapters
 from nasmeta_lib.data import DataError, fetch_file, source, sources, status
 from nasmeta_lib.params import ParameterError
+from nasmeta_lib.results import Result, result_path
 
 
 def _data_list(_: argparse.Namespace) -> int:
@@ -55,11 +56,12 @@ def _run(args: argparse.Namespace) -> int:
         if not args.headless:
             print("papermill is not installed: running headless (results only, no notebook)")
         result = runner.run_headless(args.chapter, args.profile, overrides, force=args.force)
-        for claim in result.claims:
-            print(f"[{claim.verdict}] {claim.statement}: paper {claim.paper}; ours {claim.ours}")
     else:
         out = runner.run_notebook(args.chapter, args.profile, overrides)
         print(f"executed notebook: {out}")
+        result = Result.load(result_path(args.chapter, args.profile, chapter.resolve(args.profile, overrides)))
+    for claim in result.claims:
+        print(f"[{claim.verdict}] {claim.statement}: paper {claim.paper}; ours {claim.ours}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -68,11 +70,19 @@ def _book(args: argparse.Namespace) -> int:
     from nasmeta_lib import book, run as runner
 
     names = args.chapters or list(chapters.registry())
+    failed = []
     for name in names:
         print(f"== running chapter {name} ({args.profile})", flush=True)
-        runner.run_notebook(name, args.profile)
+        try:
+            runner.run_notebook(name, args.profile)
+        except Exception as exc:  # one broken chapter must not hide the others from the book
+            failed.append(name)
+            print(f"!! chapter {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
     index = book.build_html()
     print(f"book: {index}")
+    if failed:
+        print(f"error: chapters failed (left out of the book): {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
