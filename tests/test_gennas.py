@@ -1,0 +1,211 @@
+"""GenNAS: signal bases, grouped training equivalence, scoring, task search, chapter params."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from nasmeta_lib import spaces
+from nasmeta_lib.gennas.grouped import GroupedCellNetwork
+from nasmeta_lib.gennas.heads import GenNASModel
+from nasmeta_lib.gennas.images import input_batch
+from nasmeta_lib.gennas.presets import PRESETS
+from nasmeta_lib.gennas.score import score_cells, score_models
+from nasmeta_lib.gennas.search import evolve, mutate, random_task
+from nasmeta_lib.gennas.signals import Basis, TaskConfig, basis_maps, build_targets
+from nasmeta_lib.gennas.train import TrainConfig, train_and_score
+from nasmeta_lib.params import ParameterError
+
+torch.set_num_threads(1)
+ARCHS = [
+    ["nor_conv_3x3", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1", "nor_conv_3x3"],
+    ["none", "nor_conv_1x1", "nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3"],
+    ["skip_connect"] * 6,
+]
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# ---------------------------------------------------------------- signals
+def test_sine_bases_are_bounded_waves_and_local_differs_per_image():
+    images = torch.zeros(3, 3, 32, 32)
+    for kind in ("sin1d", "sin2d"):
+        local = basis_maps(Basis(kind, betas=(0.1, 0.2)), images, 40, 8, _gen())
+        glob = basis_maps(Basis(kind, betas=(0.1, 0.2), local=False), images, 40, 8, _gen())
+        assert local.shape == glob.shape == (3, 40, 8, 8)
+        assert local.abs().max() <= 1.0 + 1e-6 and local.std() > 0.3
+        assert torch.equal(glob[0], glob[2]) and not torch.equal(local[0], local[2])
+
+
+def test_sin1d_varies_along_one_axis_only():
+    maps = basis_maps(Basis("sin1d", betas=(0.15,)), torch.zeros(1, 3, 32, 32), 64, 8, _gen())[0]
+    along_rows = maps.std(dim=1).amax(dim=1)  # variation down the columns
+    along_cols = maps.std(dim=2).amax(dim=1)
+    assert bool(((along_rows < 1e-6) | (along_cols < 1e-6)).all())
+
+
+def test_dots_set_the_requested_share_of_pixels_to_plus_minus_one():
+    maps = basis_maps(Basis("dot", partial=0.25), torch.zeros(2, 3, 32, 32), 10, 8, _gen())
+    assert set(maps.unique().tolist()) <= {-1.0, 0.0, 1.0}
+    assert bool(((maps != 0).flatten(2).sum(-1) == 16).all())
+    blurred = basis_maps(Basis("dot_gaussian", partial=0.25), torch.zeros(2, 3, 32, 32), 10, 8, _gen())
+    assert torch.allclose(blurred.flatten(2).abs().amax(-1), torch.ones(2, 10))
+    assert (blurred != 0).float().mean() > 0.5  # the blur spreads the dots
+
+
+def test_resize_basis_is_the_image_scaled_to_unit_range():
+    images = input_batch("photo", 4, 32, seed=1)
+    maps = basis_maps(Basis("resize"), images, 7, 8, _gen())
+    assert maps.shape == (4, 7, 8, 8) and maps.min() >= -1 - 1e-6 and maps.max() <= 1 + 1e-6
+
+
+def test_targets_follow_the_config_and_the_seed():
+    images = input_batch("noise", 4, 32, seed=0)
+    task = PRESETS["nb101_searched"]
+    a, b, c = build_targets(task, images, 3), build_targets(task, images, 3), build_targets(task, images, 4)
+    assert [t.shape for t in a] == [(4, 64, 8, 8), (4, 48, 8, 8), (4, 16, 8, 8)]
+    assert all(torch.equal(x, y) for x, y in zip(a, b)) and not torch.equal(a[1], c[1])
+    assert TaskConfig.from_dict(task.to_dict()) == task
+
+
+def test_bad_bases_and_configs_are_rejected():
+    with pytest.raises(ValueError, match="unknown signal basis"):
+        Basis("stripes")
+    with pytest.raises(ValueError, match="frequency"):
+        Basis("sin1d")
+    with pytest.raises(ValueError, match="stages"):
+        TaskConfig(stages=((Basis("dot"),),), channels=(64, 64))
+    with pytest.raises(ValueError, match="pool"):
+        basis_maps(Basis("sin1d", betas=(0.1,)), torch.zeros(1, 3, 8, 8), 65, 8, _gen())
+    with pytest.raises(ValueError, match="image source"):
+        input_batch("cifar")
+
+
+# ---------------------------------------------------------------- grouped == individual
+def _copy_into_group(group: GroupedCellNetwork, k: int, single: GenNASModel) -> None:
+    """Write single network k's weights into its channel slice of the group."""
+    def put(dst: torch.nn.Module, src: torch.nn.Module) -> None:
+        for name in ("weight", "bias"):
+            s = getattr(src, name, None)
+            if s is not None:
+                d = getattr(dst, name)
+                n = s.shape[0]
+                d.data[k * n:(k + 1) * n] = s.data
+
+    net = single.backbone
+    put(group.stem[0], net.stem[0]), put(group.stem[1], net.stem[1])
+    for g_stage, s_stage in zip(group.stages, net.stages):
+        for g_block, s_block in zip(g_stage, s_stage):
+            if hasattr(s_block, "conv_a"):
+                for part in ("conv_a", "conv_b"):
+                    put(getattr(g_block, part).conv, getattr(s_block, part)[1])
+                    put(getattr(g_block, part).bn, getattr(s_block, part)[2])
+                put(g_block.shortcut, s_block.shortcut[1])
+                continue
+            for e, (op_name, op) in enumerate(zip(s_block.ops, s_block.edge_ops)):
+                if op_name in ("nor_conv_1x1", "nor_conv_3x3"):
+                    put(g_block.convs[f"{e}_{op_name}"].conv, op[1])
+                    put(g_block.convs[f"{e}_{op_name}"].bn, op[2])
+    for g_head, s_head in zip(group.heads.heads, single.heads.heads):
+        put(g_head[0], s_head[0]), put(g_head[1], s_head[1])
+
+
+def test_grouped_network_computes_what_the_individual_networks_compute():
+    torch.manual_seed(0)
+    singles = [GenNASModel(spaces.build("nb201", a, C=4, N=2), (6, 5, 3)) for a in ARCHS]
+    group = GroupedCellNetwork(ARCHS, C=4, N=2, out_channels=(6, 5, 3))
+    for k, s in enumerate(singles):
+        _copy_into_group(group, k, s)
+    x = torch.randn(5, 3, 32, 32)
+    grouped_out = group(x)
+    for k, s in enumerate(singles):
+        for g, o in zip(grouped_out, s(x)):
+            assert torch.allclose(g[:, k], o[:, 0], atol=1e-5)
+
+
+def test_grouped_training_matches_individual_training():
+    torch.manual_seed(1)
+    task = PRESETS["combo"]
+    images = input_batch("noise", 4, 32, seed=0)
+    singles = [GenNASModel(spaces.build("nb201", a, C=4, N=1), task.channels) for a in ARCHS]
+    group = GroupedCellNetwork(ARCHS, C=4, N=1, out_channels=task.channels)
+    for k, s in enumerate(singles):
+        _copy_into_group(group, k, s)
+    targets = [t[:, None] for t in build_targets(task, images, 0)]
+    cfg = TrainConfig(iters=4, eval_every=2)
+    grouped = train_and_score(group, images, targets, [task], cfg)
+    alone = np.concatenate([train_and_score(s, images, targets, [task], cfg) for s in singles], axis=1)
+    assert grouped.shape == alone.shape == (2, 3)
+    np.testing.assert_allclose(grouped, alone, rtol=1e-3)
+
+
+# ---------------------------------------------------------------- training and scoring
+def test_regression_loss_falls_with_training():
+    task = PRESETS["nb101_searched"]
+    res = score_cells(ARCHS[:2], input_batch("photo", 8, 32), task, TrainConfig(iters=30, eval_every=10), C=4, N=1,
+                      group_size=2)
+    assert res.losses.shape == (2, 3) and res.steps == [10, 20, 30]
+    assert bool((res.losses[:, -1] < res.losses[:, 0]).all())
+    np.testing.assert_array_equal(res.score, -res.losses[:, -1])
+
+
+def test_scores_are_reproducible_with_a_seed():
+    images, task, cfg = input_batch("noise", 4, 32), PRESETS["sin2d"], TrainConfig(iters=3, eval_every=3)
+    build = lambda i: spaces.build("nb201", ARCHS[i], C=4, N=1)
+    a = score_models(build, 2, images, task, cfg, seed=5)
+    b = score_models(build, 2, images, task, cfg, seed=5)
+    np.testing.assert_array_equal(a.losses, b.losses)
+
+
+def test_grouped_scoring_with_one_task_per_arch():
+    images = input_batch("noise", 4, 32)
+    rng = np.random.default_rng(0)
+    tasks = [random_task(rng), random_task(rng), PRESETS["combo"]]
+    res = score_cells(ARCHS, images, tasks, TrainConfig(iters=2, eval_every=1), C=4, N=1, group_size=3)
+    assert res.losses.shape == (3, 2) and np.isfinite(res.losses).all()
+    with pytest.raises(ValueError, match="channel"):
+        score_cells(ARCHS[:2], images, [PRESETS["combo"], PRESETS["nb101_searched"]], C=4, N=1)
+
+
+# ---------------------------------------------------------------- task search
+def test_task_search_keeps_the_fittest_and_is_seeded():
+    def fitness(tasks):  # a cheap stand-in: prefers tasks with many bases
+        return [float(sum(len(s) for s in t.stages)) for t in tasks]
+
+    h1 = evolve(fitness, population=4, rounds=3, children=2, tournament=2, seed=3)
+    h2 = evolve(fitness, population=4, rounds=3, children=2, tournament=2, seed=3)
+    assert len(h1) == 4 + 3 * 2 and [h["fitness"] for h in h1] == [h["fitness"] for h in h2]
+    assert max(h["fitness"] for h in h1[4:]) >= np.median([h["fitness"] for h in h1[:4]])
+    task = random_task(np.random.default_rng(1))
+    assert mutate(task, np.random.default_rng(2), keep=1.0).stages == task.stages
+    with pytest.raises(ValueError, match="tournament"):
+        evolve(fitness, population=2, tournament=3)
+
+
+# ---------------------------------------------------------------- chapter
+def test_chapter_rejects_bad_parameters_before_work():
+    from nasmeta_lib.chapters import get
+
+    chapter = get("gennas")
+    with pytest.raises(ParameterError):
+        chapter.resolve("quick", {"task": "cifar"})
+    with pytest.raises(ParameterError):
+        chapter.resolve("quick", {"image_sources": ["imagenet"]})
+    with pytest.raises(ParameterError, match="search_eval_archs"):
+        chapter.run(chapter.resolve("quick", {"n_archs": 5, "search_eval_archs": 6}), None)
+
+
+@pytest.mark.slow
+def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path))
+    from nasmeta_lib.chapters import get
+
+    r = get("gennas").execute("quick", force=True, progress=False, n_archs=6, iters=2, eval_every=1, tnb_archs=4,
+                              search_population=2, search_rounds=1, search_children=1, search_labelled=3,
+                              search_iters=1, search_eval_archs=3, C=2, n_boot=20)
+    assert {c.id for c in r.claims} >= {"gennas.nb201-cifar10", "gennas.input-agnostic", "gennas.task-search"}
+    assert all(c.verdict in ("reproduced", "partly", "not reproduced") for c in r.claims)
+    assert set(r.tables) >= {"nb201_rho", "rho_vs_iterations", "tnb101_micro_rho", "task_search_history"}
