@@ -255,8 +255,8 @@ _QUICK = {
 _FULL = {
     **_QUICK, "search_budgets": [5, 10, 25, 50, 100, 200], "search_repeats": 500,
     "darcy_solve_resolution": 169, "darcy_subsample": 2, "darcy_train": 900, "darcy_val": 100, "darcy_test": 100,
-    "wrn_epochs": 15, "wrn_widen": 4, "fno_epochs": 100, "fno_modes": 12,
-    "cell_epochs": 15, "search_epochs": 4, "random_cells": 4, "cell_channels": 16, "cells_per_stage": 3,
+    "wrn_epochs": 40, "wrn_widen": 4, "fno_epochs": 100, "fno_modes": 12,
+    "cell_epochs": 8, "search_epochs": 2, "random_cells": 4, "cell_channels": 16, "cells_per_stage": 2,
 }
 
 CHAPTER = Chapter(
