@@ -4,8 +4,8 @@ Everything is functional (``torch.func``): parameters are a dict of tensors, a t
 of stacked tensors, and training loops are plain functions, so that
 
 - MAML's second-order meta-gradient is ``grad`` of a loss computed after ``grad``-based inner
-  steps (no hand-written Hessian code), and its first-order variant (FOMAML) only detaches the
-  inner gradients;
+  steps (no hand-written Hessian code); its first-order variant (FOMAML) takes the query-loss
+  gradient at the adapted parameters instead;
 - a meta-batch of tasks, or the seeds of an evaluation, run in one ``vmap`` call: the small
   predictors here are launch-bound, and batching is what makes the full profile affordable.
 
@@ -68,13 +68,11 @@ def standardise(task: dict[str, Batch]) -> dict[str, Batch]:
     return {part: {**b, "y": (b["y"] - mu) / sd} for part, b in task.items()}
 
 
-def sgd_adapt(model: nn.Module, params: Params, support: Batch, steps: int, lr: float, first_order: bool = False) -> Params:
-    """``steps`` full-batch SGD steps; differentiable through the steps unless ``first_order``."""
+def sgd_adapt(model: nn.Module, params: Params, support: Batch, steps: int, lr: float) -> Params:
+    """``steps`` full-batch SGD steps (differentiable through the steps when under ``grad``)."""
     loss_grad = grad(lambda p: mse(model, p, support))
     for _ in range(steps):
         g = loss_grad(params)
-        if first_order:
-            g = {k: v.detach() for k, v in g.items()}
         params = {k: p - lr * g[k] for k, p in params.items()}
     return params
 
@@ -100,18 +98,24 @@ def outer_gradient(method: str, model: nn.Module, params: Params, tasks: dict[st
 
     - pretrain: gradient of the regression loss on support + query, no adaptation;
     - maml: gradient through ``inner_steps`` SGD steps on the support, loss on the query;
-    - fomaml: the same, with the inner gradients treated as constants (first order);
+    - fomaml: the query-loss gradient at the adapted parameters, applied to the initial ones
+      (first order: no differentiation through the inner steps);
     - reptile: ``params - mean(adapted params)`` after SGD on support + query.
     """
     both = {k: torch.cat([tasks["support"][k], tasks["query"][k]], dim=1) for k in tasks["support"]}
     if method == "pretrain":
         return grad(lambda p: vmap(lambda b: mse(model, p, b))(both).mean())(params)
-    if method in ("maml", "fomaml"):
+    if method == "maml":
         def task_loss(p: Params, support: Batch, query: Batch) -> torch.Tensor:
-            adapted = sgd_adapt(model, p, support, cfg.inner_steps, cfg.inner_lr, first_order=method == "fomaml")
-            return mse(model, adapted, query)
+            return mse(model, sgd_adapt(model, p, support, cfg.inner_steps, cfg.inner_lr), query)
 
         return grad(lambda p: vmap(task_loss, in_dims=(None, 0, 0))(p, tasks["support"], tasks["query"]).mean())(params)
+    if method == "fomaml":
+        def task_grad(support: Batch, query: Batch) -> Params:
+            adapted = sgd_adapt(model, params, support, cfg.inner_steps, cfg.inner_lr)
+            return grad(lambda a: mse(model, a, query))(adapted)  # gradient at the adapted point
+
+        return {k: v.mean(0) for k, v in vmap(task_grad)(tasks["support"], tasks["query"]).items()}
     if method == "reptile":
         adapted = vmap(lambda b: sgd_adapt(model, params, b, cfg.inner_steps, cfg.inner_lr), in_dims=0)(both)
         return {k: p - adapted[k].mean(0) for k, p in params.items()}

@@ -1,0 +1,51 @@
+"""Few-shot predictor adaptation chapter: parameters, task correlation, a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import pytest
+
+from nasmeta_lib.chapters import get
+from nasmeta_lib.chapters import metalearning as chapter
+from nasmeta_lib.params import ParameterError
+from nasmeta_lib.results import VERDICTS
+
+TINY = dict(
+    heldout=["nb201/cifar10", "nb101/cifar10"], extrapolation_targets=["nbgraph/proteins"], predictors=["mlp_proxy"],
+    approaches=["scratch", "fomaml"], shots=[10, 20], seeds=2, iterations=3, meta_batch=2, inner_steps=1,
+    scratch_steps=5, hidden=4, max_archs=200, n_query=40,
+)
+
+
+def test_bad_parameters_fail_before_any_work():
+    ch = get("metalearning")
+    with pytest.raises(ParameterError, match="shots"):
+        ch.execute("quick", **{**TINY, "shots": [150], "n_query": 100})  # nb101 sub-sample has 200 archs
+    with pytest.raises(ParameterError, match="search space"):
+        ch.execute("quick", **{**TINY, "extrapolation_targets": ["tnb101_micro/jigsaw"]})
+    with pytest.raises(ParameterError):
+        ch.execute("quick", **{**TINY, "approaches": ["scratch", "bayes"]})
+
+
+def test_task_correlation_uses_shared_architectures_of_the_same_space():
+    rho, closest = chapter.task_correlation("nb201/ImageNet16-120", ["nb201/cifar100", "tnb101_micro/jigsaw", "nb101/cifar10"])
+    assert closest == "nb201/cifar100" and rho > 0.9
+    assert chapter.task_correlation("nb101/cifar10", ["nb201/cifar100"]) == (0.0, "")
+
+
+def test_profiles_cover_what_the_issue_asks():
+    quick, full = chapter.CHAPTER.profiles["quick"], chapter.CHAPTER.profiles["full"]
+    assert len(quick["heldout"]) == 4 and quick["seeds"] == 3
+    assert len(full["heldout"]) == len(chapter._setting_keys()) and full["seeds"] == 10
+    assert {"maml", "fomaml"} <= set(quick["approaches"]) and "reptile" in full["approaches"]
+
+
+def test_tiny_run_produces_tables_and_computed_verdicts():
+    result = get("metalearning").execute("quick", progress=False, **TINY)
+    scores = result.tables["scores"]
+    assert set(scores.approach) == {"scratch", "fomaml"} and set(scores.experiment) == {"leave-one-out", "extrapolation"}
+    assert len(scores) == (2 + 1) * 2 * 2 * 2  # targets x approaches x shots x seeds
+    assert scores.spearman.between(-1, 1).all()
+    assert {c.verdict for c in result.claims} <= set(VERDICTS) and len(result.claims) == 3
+    gains = result.tables["gains"]
+    assert set(gains.setting) == {"nb201/cifar10", "nb101/cifar10", "nbgraph/proteins"}
+    assert gains.set_index("setting").loc["nb101/cifar10", "task_correlation"].eq(0).all()
