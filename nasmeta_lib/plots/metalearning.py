@@ -31,14 +31,16 @@ def per_setting(scores: pd.DataFrame, predictor: str, shots: int) -> plt.Figure:
     """Mean rho of each approach on each target setting at ``shots`` labelled architectures."""
     style()
     data = scores[(scores.predictor == predictor) & (scores.shots == shots)]
-    height = max(3.0, 0.28 * data.setting.nunique() * data.approach.nunique() / 2)
-    grid = sns.catplot(
-        data=data, y="setting", x="spearman", hue="approach", col="experiment", kind="bar",
-        errorbar=None, height=height, aspect=0.9, sharey=False,
-    )
-    grid.set_axis_labels("Spearman rho", "")
-    grid.figure.suptitle(f"{predictor}, {shots} shots: each target setting", y=1.02)
-    return grid.figure
+    data = data.assign(target=data.setting + " (" + data.experiment + ")")
+    n = data.target.nunique()
+    fig, ax = plt.subplots(figsize=(7, 1.0 + 0.35 * n * max(1, data.approach.nunique() / 3)))
+    sns.barplot(data=data, y="target", x="spearman", hue="approach", errorbar=None, ax=ax)
+    ax.set_xlabel("Spearman rho")
+    ax.set_ylabel("")
+    ax.set_title(f"{predictor}, {shots} shots: each target setting")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def gain_vs_correlation(gains: pd.DataFrame, predictor: str, shots: int) -> plt.Figure:
