@@ -16,7 +16,7 @@ and a correlation of 0.
 from __future__ import annotations
 
 import time
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -44,21 +44,23 @@ def _setting_keys() -> tuple[str, ...]:
     return tuple(s.key for s in benchmarks.settings())
 
 
+@lru_cache(maxsize=None)
+def _accuracy_by_arch(key: str) -> pd.Series:
+    s = benchmarks.parse_key(key)
+    table = benchmarks.load(s.benchmark, s.task)
+    return pd.Series(table.accuracy.to_numpy(), index=encodings.arch_keys(table))
+
+
 def task_correlation(target: str, pool: list[str]) -> tuple[float, str]:
     """Highest Spearman rho between ``target``'s accuracies and a pool setting of the same
     space, over shared architectures; (0.0, "") when the pool has no setting of that space."""
-    t = benchmarks.parse_key(target)
-    target_table = benchmarks.load(t.benchmark, t.task)
-    left = pd.DataFrame({"key": encodings.arch_keys(target_table), "a": target_table.accuracy.to_numpy()})
+    space = benchmarks.parse_key(target).space
     best, best_key = 0.0, ""
     for key in pool:
-        s = benchmarks.parse_key(key)
-        if s.space != t.space or key == target:
+        if benchmarks.parse_key(key).space != space or key == target:
             continue
-        table = benchmarks.load(s.benchmark, s.task)
-        right = pd.DataFrame({"key": encodings.arch_keys(table), "b": table.accuracy.to_numpy()})
-        joined = left.merge(right, on="key")
-        rho = stats.spearman(joined.a, joined.b)
+        a, b = _accuracy_by_arch(target).align(_accuracy_by_arch(key), join="inner")
+        rho = stats.spearman(a, b)
         if np.isfinite(rho) and (not best_key or rho > best):
             best, best_key = rho, key
     return best, best_key
