@@ -1,0 +1,80 @@
+"""Figures for the NAS-Bench-360 chapter."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as ticker
+import pandas as pd
+import seaborn as sns
+
+from nasmeta_lib.plots import style
+
+
+def performance_profiles(profiles: pd.DataFrame) -> plt.Figure:
+    """Dolan-More profiles of the paper's Table 2 (recomputed): higher and further left is better."""
+    style()
+    grid = sns.relplot(data=profiles, x="tau", y="fraction", hue="method", col="scope", kind="line",
+                       drawstyle="steps-post", height=3.4, aspect=1.2)
+    grid.set(xscale="log", xticks=[1, 1.25, 1.5, 2, 3])
+    for ax in grid.axes.flat:
+        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    grid.set_axis_labels("tau (error / best error on the task)", "fraction of tasks within tau")
+    grid.figure.suptitle("Performance profiles from NB360 Table 2 (paper numbers, recomputed)", y=1.04)
+    return grid.figure
+
+
+def correlation_heatmap(correlations: pd.DataFrame) -> plt.Figure:
+    """Spearman rho between tasks: NB201 vision tasks (sample) beside CIFAR-100/NinaPro/Darcy (all cells)."""
+    style()
+    pools = list(correlations["pool"].unique())
+    fig, axes = plt.subplots(1, len(pools), figsize=(4.4 * len(pools), 3.8), squeeze=False)
+    for ax, pool in zip(axes[0], pools):
+        sub = correlations[correlations["pool"] == pool]
+        tasks = list(dict.fromkeys(list(sub["task_a"]) + list(sub["task_b"])))
+        matrix = pd.DataFrame(1.0, index=tasks, columns=tasks)
+        for row in sub.itertuples():
+            matrix.loc[row.task_a, row.task_b] = matrix.loc[row.task_b, row.task_a] = row.spearman
+        sns.heatmap(matrix, vmin=-1, vmax=1, cmap="vlag", annot=True, fmt=".2f", ax=ax, cbar=False, square=True)
+        ax.set_title(pool)
+    fig.suptitle("Do NB201 cell rankings transfer between tasks? (Spearman rho)", y=1.02)
+    fig.tight_layout()
+    return fig
+
+
+def op_preferences(prefs: pd.DataFrame) -> plt.Figure:
+    """Marginal effect of each op per task, in units of the task's accuracy IQR."""
+    style()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    sns.barplot(data=prefs, x="op", y="effect_iqr", hue="task", ax=ax)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("accuracy effect (task IQRs)")
+    ax.set_xlabel("")
+    ax.set_title("Which ops help on which task (mean over the 6 edges)")
+    return fig
+
+
+def budgeted_search(summary: pd.DataFrame) -> plt.Figure:
+    """Median target-accuracy percentile of the cell each strategy picks, by sample budget."""
+    style()
+    grid = sns.relplot(data=summary, x="budget", y="median_percentile", hue="strategy", col="target",
+                       kind="line", marker="o", height=3.2, aspect=1.1)
+    grid.set(xscale="log")
+    grid.set_axis_labels("cells sampled (budget)", "median percentile of the pick")
+    grid.figure.suptitle("What a search with a budget finds on each task (tabular, NB201 cells)", y=1.04)
+    return grid.figure
+
+
+def darcy_results(darcy: pd.DataFrame, paper: pd.DataFrame) -> plt.Figure:
+    """Our Darcy relative L2 per method beside the paper's closest Table 2 number (log scale)."""
+    style()
+    ours = darcy[["method", "rel_l2"]].assign(source="ours (regenerated, reduced budget)")
+    theirs = paper[["our method", "darcy (paper)"]].rename(columns={"our method": "method", "darcy (paper)": "rel_l2"})
+    frame = pd.concat([ours, theirs.assign(source="paper Table 2 / NB360 precompute")], ignore_index=True).dropna()
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    sns.barplot(data=frame, y="method", x="rel_l2", hue="source", ax=ax)
+    ax.set_xscale("log")
+    ax.set_xlabel("Darcy Flow test relative L2 (lower is better)")
+    ax.set_ylabel("")
+    sns.move_legend(ax, "lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, title=None, frameon=False)
+    return fig
