@@ -256,7 +256,7 @@ def _claims(params, curves, runs, moments, path, found, auc) -> tuple[list[Claim
             d, lo, hi = _diff_ci(sub[sub.estimator == "reinforce"]["auc"], sub[sub.estimator == "advantagenas"]["auc"])
             metrics[f"tabular_auc_gain_{setting}"] = [d, lo, hi]
             wins += lo > 0
-            parts.append(f"{setting.split('/')[1]}: {d:+.4f} [{lo:+.4f}, {hi:+.4f}]")
+            parts.append(f"{setting}: {d:+.4f} [{lo:+.4f}, {hi:+.4f}]")
         n = runs["setting"].nunique()
         claims.append(Claim(
             id="advantagenas.tabular-convergence",
@@ -380,7 +380,7 @@ CHAPTER = Chapter(
             "tabular_iterations": 2000, "tabular_lr": 0.01, "moment_thetas": 12, "moment_samples": 20000,
             "expected_steps": 300, "expected_step_size": 0.5,
             "supernet_seeds": 3, "supernet_steps": 1000, "warmup": 0.5, "supernet_C": 16, "supernet_N": 5,
-            "batch_size": 64, "weight_lr": 0.1, "arch_lr": 0.012, "eval_every": 10, "train_steps": 300, "workers": 15,
+            "batch_size": 64, "weight_lr": 0.1, "arch_lr": 0.012, "eval_every": 10, "train_steps": 300, "workers": 5,
         },
     },
     run=run,

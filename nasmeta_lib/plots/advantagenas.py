@@ -47,9 +47,9 @@ def moments(frame: pd.DataFrame) -> plt.Figure:
     style()
     frame = _labelled(frame)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    sns.boxplot(data=frame, x="estimator", y="total_variance", ax=axes[0])
+    sns.stripplot(data=frame, x="estimator", y="total_variance", hue="setting", dodge=True, ax=axes[0])
     axes[0].set(yscale="log", xlabel="", ylabel="total variance of one step", title="Variance (lower is better)")
-    sns.boxplot(data=frame, x="estimator", y="cosine_to_grad", ax=axes[1])
+    sns.stripplot(data=frame, x="estimator", y="cosine_to_grad", hue="setting", dodge=True, legend=False, ax=axes[1])
     axes[1].set(xlabel="", ylabel="cos(E[step], exact gradient)", title="Bias (1 = unbiased direction)")
     for ax in axes:
         ax.tick_params(axis="x", rotation=20)
