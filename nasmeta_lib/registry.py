@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -10,9 +12,20 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """Name -> object, filled by ``@REGISTRY.register("name")`` in the module that defines it."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, package: str | None = None):
+        """``package``: import its modules on first lookup, so that every member has registered
+        itself even when the caller imported none of them (used where importing all members
+        eagerly would be costly)."""
         self.kind = kind
+        self.package = package
         self._items: dict[str, T] = {}
+
+    def _discover(self) -> None:
+        if self.package is None:
+            return
+        package, self.package = importlib.import_module(self.package), None
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
 
     def register(self, name: str) -> Callable[[T], T]:
         def add(obj: T) -> T:
@@ -24,16 +37,19 @@ class Registry(Generic[T]):
         return add
 
     def __getitem__(self, name: str) -> T:
+        self._discover()
         try:
             return self._items[name]
         except KeyError:
             raise KeyError(f"unknown {self.kind} {name!r}; known: {', '.join(sorted(self._items))}") from None
 
     def __contains__(self, name: object) -> bool:
+        self._discover()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
+        return iter(self.names())
 
     def names(self) -> tuple[str, ...]:
+        self._discover()
         return tuple(sorted(self._items))

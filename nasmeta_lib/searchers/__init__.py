@@ -2,4 +2,4 @@
 
 from nasmeta_lib.registry import Registry
 
-SEARCHERS: Registry = Registry("searcher")
+SEARCHERS: Registry = Registry("searcher", package=__name__)
