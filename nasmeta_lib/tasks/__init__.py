@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasmeta_lib.data import source
+from nasmeta_lib.data import status as file_status
 from nasmeta_lib.registry import Registry
 from nasmeta_lib.tasks import darcy, loaders
 from nasmeta_lib.tasks.spec import SOURCE, Split, Task, TaskData, TaskDataMissing
@@ -72,8 +74,6 @@ def load_darcy_generated(
 
 def status() -> list[dict]:
     """Per task: which official files are present and verified (nothing is downloaded)."""
-    from nasmeta_lib.data import source, status as file_status
-
     src = source(SOURCE)
     rows = []
     for name in TASKS:

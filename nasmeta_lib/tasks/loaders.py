@@ -94,13 +94,12 @@ def load_darcy_mat(task: Task, subsample: int = 5) -> TaskData:
         arrays[name] = (mat["coeff"][:, ::subsample, ::subsample], mat["sol"][:, ::subsample, ::subsample])
     (c1, s1), (c2, s2) = arrays[task.files[0]], arrays[task.files[1]]
     n_train, n_val, n_test = task.splits
-    to_split = lambda c, s: Split(c[:, None].astype(np.float32), s[:, None].astype(np.float32))  # noqa: E731
-    return TaskData(
-        task.name,
-        to_split(c1[:n_train], s1[:n_train]),
-        to_split(c1[n_train : n_train + n_val], s1[n_train : n_train + n_val]),
-        to_split(c2[:n_test], s2[:n_test]),
-    )
+
+    def split(coeff: np.ndarray, sol: np.ndarray, rows: slice) -> Split:
+        return Split(coeff[rows, None].astype(np.float32), sol[rows, None].astype(np.float32))
+
+    return TaskData(task.name, split(c1, s1, slice(0, n_train)), split(c1, s1, slice(n_train, n_train + n_val)),
+                    split(c2, s2, slice(0, n_test)))
 
 
 ECG_LABELS = {"N": 0, "A": 1, "O": 2, "~": 3}
