@@ -47,3 +47,16 @@ def test_tiny_run_end_to_end():
     for fig in (plots.convergence(result.tables["convergence"]), plots.expected_path(result.tables["expected_path"]),
                 plots.moments(result.tables["moments"]), plots.found_accuracy(result.tables["supernet_trace"])):
         assert fig.axes
+
+
+def test_jobs_run_in_parallel_and_resume_from_checkpoints(tmp_path):
+    import math
+
+    from nasmeta_lib.chapters.advantagenas import _run_jobs
+    from nasmeta_lib.chapters.base import Context
+
+    ctx = Context(tmp_path, progress=False)
+    jobs = [(f"sqrt-{x}", math.sqrt, (x,)) for x in (4.0, 9.0, 16.0)]
+    assert _run_jobs(ctx, jobs, workers=2, desc="") == [2.0, 3.0, 4.0]
+    # a second run reads every value back instead of recomputing it
+    assert _run_jobs(ctx, [(k, None, ()) for k, _, _ in jobs], workers=1, desc="") == [2.0, 3.0, 4.0]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
+from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
@@ -55,18 +56,93 @@ def _diff_ci(a, b, n_boot: int = 2000, seed: int = 0) -> tuple[float, float, flo
     return float(a.mean() - b.mean()), float(lo), float(hi)
 
 
+# ---------------------------------------------------------------- checkpointed jobs
+
+class _NotCheckpointed(Exception):
+    pass
+
+
+def _not_checkpointed():
+    raise _NotCheckpointed
+
+
+def _checkpointed(ctx: Context, key: str):
+    """The saved value of step ``key``, or None if it has not run yet."""
+    try:
+        return ctx.step(key, _not_checkpointed)
+    except _NotCheckpointed:
+        return None
+
+
+def _run_jobs(ctx: Context, jobs: list[tuple[str, Callable, tuple]], workers: int, desc: str) -> list:
+    """Run ``(key, fn, args)`` jobs, each checkpointed under its key as soon as it finishes.
+
+    With ``workers`` > 1 the missing jobs run in parallel processes (the GPU machine has 16 cores,
+    and one search's tiny kernels leave its GPU mostly idle); an interrupted run resumes.
+    """
+    done = {key: v for key, _, _ in jobs if (v := _checkpointed(ctx, key)) is not None}
+    todo = [job for job in jobs if job[0] not in done]
+    if workers <= 1:
+        for key, fn, args in ctx.progress(todo, desc=desc):
+            done[key] = ctx.step(key, lambda fn=fn, args=args: fn(*args))
+    elif todo:
+        with futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            running = {pool.submit(fn, *args): key for key, fn, args in todo}
+            for job in ctx.progress(futures.as_completed(running), desc=desc, total=len(running)):
+                done[running[job]] = ctx.step(running[job], job.result)
+    return [done[key] for key, _, _ in jobs]
+
+
 # ---------------------------------------------------------------- experiment 1: tabular convergence
 
-def _convergence(params: dict, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _tabular_job(setting: str, est: str, params: dict) -> list:
+    torch.set_num_threads(1)
+    problem = tabular.load(setting, params["include_none"])
+    J = tabular.run(problem, est, params["tabular_seeds"], params["tabular_iterations"], params["tabular_lr"], seed=params["seed"])
+    return J.tolist()
+
+
+def _moments_job(setting: str, params: dict) -> list[dict]:
+    torch.set_num_threads(1)
+    problem = tabular.load(setting, params["include_none"])
+    gen = torch.Generator().manual_seed(params["seed"])
+    rows = []
+    for draw in range(params["moment_thetas"]):
+        theta = torch.randn(len(nb201.EDGES), problem.K, generator=gen, dtype=torch.float64)
+        for est in params["estimators"]:
+            row = tabular.moments(problem, est, theta, params["moment_samples"], seed=draw)
+            rows.append({"setting": setting, "theta_draw": draw, **row})
+    return rows
+
+
+def _expected_path_job(setting: str, params: dict) -> dict:
+    torch.set_num_threads(1)
+    problem = tabular.load(setting, params["include_none"])
+    return tabular.expected_update_path(problem, "advantagenas", params["expected_steps"], params["expected_step_size"])
+
+
+def _tabular_parts(params: dict, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    settings, estimators = params["tabular_settings"], params["estimators"]
+    pairs = [(s, e) for s in settings for e in estimators]
+    jobs = [(f"tabular-{s}-{e}", _tabular_job, (s, e, params)) for s, e in pairs]
+    jobs += [(f"moments-{s}", _moments_job, (s, params)) for s in settings]
+    jobs += [(f"expected-path-{s}", _expected_path_job, (s, params)) for s in settings]
+    values = _run_jobs(ctx, jobs, params["workers"], "tabular problems")
+    trajectories, moments, paths = values[:len(pairs)], values[len(pairs):-len(settings)], values[-len(settings):]
+    curves, runs = _convergence(pairs, trajectories, params["tabular_iterations"])
+    moments = pd.DataFrame([row for rows in moments for row in rows])
+    path = pd.DataFrame([
+        {"setting": s, "step": i, "expected_loss": v, "max_relative_deviation": out["max_relative_deviation"]}
+        for s, out in zip(settings, paths) for i, v in enumerate(out["losses"])
+    ])
+    return curves, runs, moments, path
+
+
+def _convergence(pairs: list[tuple[str, str]], trajectories: list, iterations: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     curves, runs = [], []
-    T = params["tabular_iterations"]
-    keep = np.unique(np.linspace(0, T, CURVE_POINTS).round().astype(int))
-    jobs = [(s, e) for s in params["tabular_settings"] for e in params["estimators"]]
-    for setting, est in ctx.progress(jobs, desc="tabular searches"):
-        def job(setting=setting, est=est):
-            problem = tabular.load(setting, params["include_none"])
-            return tabular.run(problem, est, params["tabular_seeds"], T, params["tabular_lr"], seed=params["seed"]).tolist()
-        J = np.asarray(ctx.step(f"tabular-{setting}-{est}", job))
+    keep = np.unique(np.linspace(0, iterations, CURVE_POINTS).round().astype(int))
+    for (setting, est), J in zip(pairs, trajectories):
+        J = np.asarray(J)
         for i in keep:
             m, lo, hi = stats.mean_ci(J[:, i])
             curves.append({"setting": setting, "estimator": est, "iteration": int(i), "expected_loss": m,
@@ -85,37 +161,6 @@ def _significant_increases(curves: pd.DataFrame) -> int:
         sub = sub.sort_values("iteration")
         ups += int((sub["ci_low"].to_numpy()[1:] > sub["ci_high"].to_numpy()[:-1]).sum())
     return ups
-
-
-def _moments(params: dict, ctx: Context) -> pd.DataFrame:
-    return pd.concat([_moments_of(setting, params, ctx) for setting in params["tabular_settings"]], ignore_index=True)
-
-
-def _moments_of(setting: str, params: dict, ctx: Context) -> pd.DataFrame:
-    def job():
-        problem = tabular.load(setting, params["include_none"])
-        gen = torch.Generator().manual_seed(params["seed"])
-        rows = []
-        for draw in range(params["moment_thetas"]):
-            theta = torch.randn(len(nb201.EDGES), problem.K, generator=gen, dtype=torch.float64)
-            for est in params["estimators"]:
-                row = tabular.moments(problem, est, theta, params["moment_samples"], seed=draw)
-                rows.append({"setting": setting, "theta_draw": draw, **row})
-        return rows
-
-    return pd.DataFrame(ctx.step(f"moments-{setting}", job))
-
-
-def _expected_path(params: dict, ctx: Context) -> pd.DataFrame:
-    rows = []
-    for setting in params["tabular_settings"]:
-        def job(setting=setting):
-            problem = tabular.load(setting, params["include_none"])
-            return tabular.expected_update_path(problem, "advantagenas", params["expected_steps"], params["expected_step_size"])
-        out = ctx.step(f"expected-path-{setting}", job)
-        rows += [{"setting": setting, "step": i, "expected_loss": v, "max_relative_deviation": out["max_relative_deviation"]}
-                 for i, v in enumerate(out["losses"])]
-    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- experiment 2: supernet search
@@ -138,35 +183,8 @@ def _supernet(params: dict, ctx: Context) -> list[dict]:
             include_none=params["include_none"])
         for s in range(params["supernet_seeds"]) for est in params["estimators"]
     ]
-    key = lambda c: f"supernet-{c.estimator}-seed{c.seed}"  # noqa: E731
-    if params["workers"] <= 1:
-        return [ctx.step(key(c), lambda c=c: _search_and_train(c, params["train_steps"]))
-                for c in ctx.progress(configs, desc="supernet searches")]
-    # Independent runs in parallel processes (a GPU is mostly idle with one run's tiny kernels);
-    # each finished run is checkpointed at once, so an interrupted batch resumes where it stopped.
-    done = {key(c): v for c in configs if (v := _checkpointed(ctx, key(c))) is not None}
-    todo = [c for c in configs if key(c) not in done]
-    with futures.ProcessPoolExecutor(params["workers"], mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = {pool.submit(_search_and_train, c, params["train_steps"]): c for c in todo}
-        for job in ctx.progress(futures.as_completed(jobs), desc="supernet searches", total=len(jobs)):
-            done[key(jobs[job])] = ctx.step(key(jobs[job]), job.result)
-    return [done[key(c)] for c in configs]
-
-
-class _NotCheckpointed(Exception):
-    pass
-
-
-def _not_checkpointed():
-    raise _NotCheckpointed
-
-
-def _checkpointed(ctx: Context, key: str):
-    """The saved value of step ``key``, or None if it has not run yet."""
-    try:
-        return ctx.step(key, _not_checkpointed)
-    except _NotCheckpointed:
-        return None
+    jobs = [(f"supernet-{c.estimator}-seed{c.seed}", _search_and_train, (c, params["train_steps"])) for c in configs]
+    return _run_jobs(ctx, jobs, params["workers"], "supernet searches")
 
 
 def _supernet_tables(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -298,9 +316,7 @@ def run(params: dict, ctx: Context) -> Result:
     if params["supernet_steps"] * (1 - params["warmup"]) < 2 * params["eval_every"]:
         raise ParameterError("supernet_steps leave fewer than two recorded cells after the warm-up: "
                              "raise supernet_steps or lower eval_every / warmup")
-    curves, runs = _convergence(params, ctx)
-    moments = _moments(params, ctx)
-    path = _expected_path(params, ctx)
+    curves, runs, moments, path = _tabular_parts(params, ctx)
     trace, found = _supernet_tables(_supernet(params, ctx))
     auc = _time_matched_auc(trace)
     claims, metrics = _claims(params, curves, runs, moments, path, found, auc)
@@ -362,7 +378,7 @@ CHAPTER = Chapter(
         Param("arch_lr", "float", "initial Adam learning rate of the architecture (supernet)", low=1e-5, high=1.0),
         Param("eval_every", "int", "architecture steps between recorded argmax cells", low=1),
         Param("train_steps", "int", "steps of our own training of each final cell", low=10, high=100000),
-        Param("workers", "int", "parallel processes for the supernet searches", low=1, high=16),
+        Param("workers", "int", "parallel processes for independent jobs (tabular and supernet searches)", low=1, high=16),
     ),
     profiles={
         "quick": {
