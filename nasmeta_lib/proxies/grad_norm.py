@@ -1,0 +1,11 @@
+"""``grad_norm``: sum over layers of the L2 norm of the loss gradient w.r.t. the layer's weights."""
+
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, loss_backward
+
+
+@PROXIES.register("grad_norm")
+def grad_norm(model: nn.Module, batch: Batch) -> float:
+    loss_backward(model, batch)
+    return layer_sum(model, lambda layer: grad_of(layer).norm())

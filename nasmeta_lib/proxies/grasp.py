@@ -1,0 +1,26 @@
+"""``grasp`` (Wang et al., 2020): -w * (H g), the weights against the Hessian-gradient product.
+
+Two passes as in the reference implementation: the loss gradient ``g`` (held fixed), then the
+gradient of ``g . grad L`` (a Hessian-vector product) lands in ``weight.grad``.
+"""
+
+import torch
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, weighted_layers
+
+
+def _loss(model: nn.Module, batch: Batch) -> torch.Tensor:
+    return nn.functional.cross_entropy(model(batch.inputs), batch.targets)
+
+
+@PROXIES.register("grasp")
+def grasp(model: nn.Module, batch: Batch) -> float:
+    weights = [layer.weight for layer in weighted_layers(model)]
+    model.zero_grad()
+    g = torch.autograd.grad(_loss(model, batch), weights, allow_unused=True)
+    grad_f = torch.autograd.grad(_loss(model, batch), weights, create_graph=True, allow_unused=True)
+    z = sum((gi.detach() * fi).sum() for gi, fi in zip(g, grad_f) if gi is not None and fi is not None)
+    if torch.is_tensor(z) and z.requires_grad:
+        z.backward()
+    return layer_sum(model, lambda layer: -layer.weight.detach() * grad_of(layer))

@@ -1,0 +1,23 @@
+"""``jacov`` (Mellor et al., 2021, first version): how decorrelated the input Jacobians of a batch are.
+
+Score = -sum_i [log(v_i + k) + 1 / (v_i + k)] over the eigenvalues v of the correlation matrix
+of per-sample Jacobians (k = 1e-5); it is at most -batch size, reached when they are uncorrelated.
+"""
+
+import numpy as np
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, input_jacobian
+
+K = 1e-5
+
+
+@PROXIES.register("jacov")
+def jacov(model: nn.Module, batch: Batch) -> float:
+    jacobian, _ = input_jacobian(model, batch)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(jacobian)
+    if not np.isfinite(corr).all():
+        return float("nan")
+    v = np.linalg.eigvalsh(corr)
+    return float(-np.sum(np.log(v + K) + 1.0 / (v + K)))

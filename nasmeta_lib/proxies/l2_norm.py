@@ -1,0 +1,10 @@
+"""``l2_norm``: sum over layers of the L2 norm of the (initial) weights; uses no data."""
+
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, layer_sum
+
+
+@PROXIES.register("l2_norm")
+def l2_norm(model: nn.Module, batch: Batch) -> float:
+    return layer_sum(model, lambda layer: layer.weight.detach().norm())

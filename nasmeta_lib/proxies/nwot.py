@@ -1,0 +1,33 @@
+"""``nwot`` (NASWOT, Mellor et al., 2021): log-determinant of the batch's ReLU-pattern kernel.
+
+K[i, j] counts the ReLU units (over every ReLU in the network) on which samples i and j are
+on the same side of zero; distinct activation patterns give a large log|K|.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch
+
+
+@PROXIES.register("nwot")
+def nwot(model: nn.Module, batch: Batch) -> float:
+    n = batch.inputs.shape[0]
+    kernel = torch.zeros(n, n, dtype=torch.float64, device=batch.inputs.device)
+
+    def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        nonlocal kernel
+        codes = (inputs[0].detach().flatten(1) > 0).float()
+        agree = codes @ codes.T + (1 - codes) @ (1 - codes).T
+        kernel = kernel + agree.double()
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, nn.ReLU)]
+    try:
+        with torch.no_grad():
+            model(batch.inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+    _, logdet = np.linalg.slogdet(kernel.cpu().numpy())
+    return float(logdet)

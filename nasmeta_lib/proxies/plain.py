@@ -1,0 +1,11 @@
+"""``plain``: the signed first-order saliency w * dL/dw summed over all weights."""
+
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, loss_backward
+
+
+@PROXIES.register("plain")
+def plain(model: nn.Module, batch: Batch) -> float:
+    loss_backward(model, batch)
+    return layer_sum(model, lambda layer: layer.weight * grad_of(layer))

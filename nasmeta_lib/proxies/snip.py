@@ -1,0 +1,11 @@
+"""``snip`` (Lee et al., 2019): connection sensitivity |w * dL/dw| summed over all weights."""
+
+from torch import nn
+
+from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, loss_backward
+
+
+@PROXIES.register("snip")
+def snip(model: nn.Module, batch: Batch) -> float:
+    loss_backward(model, batch)
+    return layer_sum(model, lambda layer: (layer.weight * grad_of(layer)).abs())
