@@ -52,12 +52,14 @@ def main() -> None:
     single = score_models(lambda i: spaces.build("nb201", archs[i], C=a.C, N=a.N), n_single, images, task, cfg, a.device)
     rows = [{"path": "one at a time (spaces.NB201Network)", "group": 1, "archs": n_single,
              "seconds": single.seconds, "s_per_arch": single.seconds_per_arch, "agreement_rho": 1.0}]
+    print(rows[-1], flush=True)
     for g in a.groups:
         n = n_single if g == 1 else a.archs
         res = score_cells(archs[:n], images, task, cfg, a.C, a.N, g, a.device)
         agree = stats.spearman(res.score[:n_single], single.score[: min(n, n_single)]) if n >= 3 else float("nan")
         rows.append({"path": f"grouped, {g} per group", "group": g, "archs": n, "seconds": res.seconds,
                      "s_per_arch": res.seconds_per_arch, "agreement_rho": agree})
+        print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     table["speedup_vs_one_at_a_time"] = table.s_per_arch.iloc[0] / table.s_per_arch
     device = torch.cuda.get_device_name() if a.device.startswith("cuda") else "cpu"
