@@ -205,15 +205,17 @@ def _supernet_tables(runs: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _time_matched_auc(trace: pd.DataFrame) -> pd.DataFrame:
     """Per run: mean CIFAR-100 accuracy of its current argmax cell over a wall-time grid shared by all runs."""
-    horizon = trace.groupby(["estimator", "seed"])["seconds"].max().min()
-    start = trace.groupby(["estimator", "seed"])["seconds"].min().max()
-    grid = np.linspace(start, horizon, TIME_GRID)
+    runs = trace.groupby(["estimator", "seed"])["seconds"]
+    # From the first recorded cell of any run to the end of the shortest run; before its own
+    # first record a run counts with that first cell.
+    grid = np.linspace(runs.min().min(), runs.max().min(), TIME_GRID)
+    horizon = float(grid[-1])
     rows = []
     for (est, seed), run in trace.groupby(["estimator", "seed"]):
         run = run.sort_values("seconds")
         idx = np.searchsorted(run["seconds"].to_numpy(), grid, side="right") - 1
         acc = run["cifar100_accuracy"].to_numpy()[np.clip(idx, 0, None)]
-        rows.append({"estimator": est, "seed": seed, "time_matched_auc": float(acc.mean()), "horizon_seconds": float(horizon)})
+        rows.append({"estimator": est, "seed": seed, "time_matched_auc": float(acc.mean()), "horizon_seconds": horizon})
     return pd.DataFrame(rows)
 
 
