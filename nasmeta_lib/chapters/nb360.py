@@ -112,106 +112,104 @@ def _table2_beside_ours(darcy: pd.DataFrame | None, transfer_tabular: float) -> 
     return pd.DataFrame(rows)
 
 
-def _claims(tab: dict[str, pd.DataFrame], darcy: pd.DataFrame | None, params: dict) -> list[Claim]:
+def _tabular_claims(tab: dict[str, pd.DataFrame], params: dict) -> list[Claim]:
     corr = tab["correlations"].set_index(["task_a", "task_b"])["spearman"]
     rho_nina, rho_darcy = corr[("cifar100", "ninapro")], corr[("cifar100", "darcy")]
     vision_min = tab["correlations"].query("pool != 'all 15,625 NB201 cells'").spearman.min()
-    transfer = tab["best_cell_transfer"].query("source == 'cifar100'").set_index("target")
+    transfer = tab["best_cell_transfer"].query("source == 'cifar100'").set_index("target")["percentile"]
     search = tab["budgeted_search"]
     mid_budget = sorted(params["search_budgets"])[len(params["search_budgets"]) // 2]
     at = search[search.budget == mid_budget].set_index(["target", "strategy"])["median_percentile"]
-    claims = []
+    t3 = paper_results.table3_check()
+    ops = tab["op_preferences"].pivot(index="op", columns="task", values="effect").rank()
+    op_rho = {"cifar100-ninapro": ops["cifar100"].corr(ops["ninapro"]), "cifar100-darcy": ops["cifar100"].corr(ops["darcy"]),
+              "ninapro-darcy": ops["ninapro"].corr(ops["darcy"])}
+    return [
+        Claim(
+            id="nb360.table3",
+            statement="Table 3 (median rank, median % gain over WRN) follows from the Table 2 numbers",
+            paper="GAEA median rank 1.5, +20.1 %; DenseNAS rank 4.0, gain 0 / 2.53 %",
+            ours=f"ranks match: {t3['ranks_match']}; gains match on {t3['gains_match']}/{t3['methods']} methods"
+                 + ("; the two DenseNAS gain columns are swapped" if t3["densenas_swapped"] else ""),
+            verdict=verdict(t3["ranks_match"] and t3["gains_match"] == t3["methods"],
+                            partly=t3["ranks_match"] and t3["gains_match"] >= t3["methods"] - 2),
+            evidence="recomputed from the published Table 2 (a check of the paper's arithmetic, not a new experiment)",
+        ),
+        Claim(
+            id="nb360.rank-transfer",
+            statement="Cell rankings on CIFAR-100 barely predict rankings on NinaPro and Darcy, unlike among vision tasks",
+            paper="Fig. 3: near-uncorrelated CIFAR-100 vs NinaPro/Darcy; vision tasks correlate",
+            ours=f"Spearman CIFAR-100 vs NinaPro {rho_nina:.3f}, vs Darcy {rho_darcy:.3f}; vision pairs >= {vision_min:.3f}",
+            verdict=verdict(max(rho_nina, rho_darcy) < 0.6 and vision_min > 0.9,
+                            partly=max(rho_nina, rho_darcy) < vision_min),
+            evidence="all 15,625 NB201 cells (NB201 + NB360 precompute); vision pairs on the Suite-Zero sample",
+        ),
+        Claim(
+            id="nb360.op-preferences",
+            statement="Which ops help differs between CIFAR-100, NinaPro and Darcy",
+            paper="Fig. 4: op importance similar on vision tasks, different on NinaPro and on Darcy (and between them)",
+            ours=", ".join(f"{k} op-ranking rho {v:.2f}" for k, v in op_rho.items()),
+            verdict=verdict(max(op_rho.values()) < DIFFERENT_OPS_RHO, partly=min(op_rho.values()) < DIFFERENT_OPS_RHO),
+            evidence="marginal op effect per edge, averaged over edges (not Wan et al.'s OI statistic)",
+        ),
+        Claim(
+            id="nb360.non-vision",
+            statement="Image-classification NAS does poorly on non-vision classification (NinaPro, FSD50K)",
+            paper="NinaPro error: GAEA 17.67 % vs WRN 6.78 %; FSD50K 1-mAP: GAEA 0.94 vs 0.60",
+            ours=f"training on NinaPro/FSD50K not run (no data offline). Tabular: CIFAR-100-best cell at the "
+                 f"{transfer['ninapro']:.1f}th NinaPro percentile (Darcy {transfer['darcy']:.1f}th); "
+                 f"CIFAR-100 search with {mid_budget} samples lands at the "
+                 f"{at[('ninapro', 'CIFAR-100 search, transferred')]:.0f}th NinaPro percentile vs "
+                 f"{at[('ninapro', 'random search on target')]:.0f}th for search on NinaPro itself",
+            verdict="partly" if rho_nina < rho_darcy and transfer["ninapro"] < transfer["darcy"] else "not reproduced",
+            evidence="indirect: the image-best NB201 cells transfer worse to NinaPro than to Darcy; the paper's GAEA "
+                     "training on NinaPro/FSD50K could not be run",
+        ),
+    ]
 
-    t3 = paper_results.table3()
-    rank_ok = np.allclose(t3.median_rank, t3.printed_median_rank)
-    gain_ok = np.abs(t3.median_gain_pct - t3.printed_median_gain_pct) <= 0.1
-    dn = t3.set_index("method")
-    swapped = (abs(dn.at["DenseNAS random", "median_gain_pct"] - dn.at["DenseNAS original", "printed_median_gain_pct"]) <= 0.1
-               and abs(dn.at["DenseNAS original", "median_gain_pct"] - dn.at["DenseNAS random", "printed_median_gain_pct"]) <= 0.1)
-    claims.append(Claim(
-        id="nb360.table3",
-        statement="Table 3 (median rank, median % gain over WRN) follows from the Table 2 numbers",
-        paper="GAEA median rank 1.5, +20.1 %; DenseNAS rank 4.0, gain 0 / 2.53 %",
-        ours=f"ranks match: {rank_ok}; gains match on {int(gain_ok.sum())}/{len(t3)} methods"
-             + ("; the two DenseNAS gain columns are swapped" if swapped else ""),
-        verdict=verdict(rank_ok and gain_ok.all(), partly=rank_ok and gain_ok.sum() >= len(t3) - 2),
-        evidence="recomputed from the published Table 2 (a check of the paper's arithmetic, not a new experiment)",
-    ))
-    claims.append(Claim(
-        id="nb360.rank-transfer",
-        statement="Cell rankings on CIFAR-100 barely predict rankings on NinaPro and Darcy, unlike among vision tasks",
-        paper="Fig. 3: near-uncorrelated CIFAR-100 vs NinaPro/Darcy; vision tasks correlate",
-        ours=f"Spearman CIFAR-100 vs NinaPro {rho_nina:.3f}, vs Darcy {rho_darcy:.3f}; vision pairs >= {vision_min:.3f}",
-        verdict=verdict(max(rho_nina, rho_darcy) < 0.6 and vision_min > 0.9, partly=max(rho_nina, rho_darcy) < vision_min),
-        evidence="all 15,625 NB201 cells (NB201 + NB360 precompute); vision pairs on the Suite-Zero sample",
-    ))
-    ops = tab["op_preferences"].pivot(index="op", columns="task", values="effect")
-    op_rho = {t: float(ops["cifar100"].rank().corr(ops[t].rank())) for t in ("ninapro", "darcy")}
-    op_rho["ninapro-darcy"] = float(ops["ninapro"].rank().corr(ops["darcy"].rank()))
-    claims.append(Claim(
-        id="nb360.op-preferences",
-        statement="Which ops help differs between CIFAR-100, NinaPro and Darcy",
-        paper="Fig. 4: op importance similar on vision tasks, different on NinaPro and on Darcy (and between them)",
-        ours=", ".join(f"{k} op-ranking rho {v:.2f}" for k, v in op_rho.items()),
-        verdict=verdict(all(v < DIFFERENT_OPS_RHO for v in op_rho.values()), partly=min(op_rho.values()) < DIFFERENT_OPS_RHO),
-        evidence="marginal op effect per edge, averaged over edges (not Wan et al.'s OI statistic)",
-    ))
 
-    d = darcy.set_index("method")["rel_l2"] if darcy is not None else None
-    if d is None:
-        claims.append(Claim("nb360.transfer-dims", "Image-classification NAS finds good architectures for other "
-                            "dimensionalities/objectives", "GAEA 0.026 vs WRN 0.073 on Darcy", "Darcy run skipped",
-                            "not run", "darcy_run=False"))
-    else:
-        nas_best = min(d[RANDOM], d[DARTS])
-        claims.append(Claim(
-            id="nb360.transfer-dims",
-            statement="Image-classification NAS (a DARTS-style cell search) finds good architectures for a dense 2D "
-                      "task (Darcy Flow), beating the WRN baseline",
-            paper="Darcy rel. L2: GAEA 0.026 vs WRN 0.073; GAEA best domain-agnostic method on 7/10 tasks",
-            ours=f"Darcy rel. L2: DARTS {d[DARTS]:.4f}, WRN {d[WRN]:.4f}; CIFAR-100-best cell at the "
-                 f"{transfer.at['darcy', 'percentile']:.1f}th Darcy percentile (tabular)",
-            verdict=verdict(d[DARTS] <= (1 - CLEAR_GAIN) * d[WRN], partly=min(nas_best, d[TRANSFER]) < d[WRN]),
-            evidence=f"regenerated Darcy, reduced budget ({params['search_epochs']} search / {params['cell_epochs']} "
-                     f"retrain epochs); the CIFAR-100-best cell trained on Darcy: {d[TRANSFER]:.4f}; "
-                     "'partly' when only a searched or transferred cell beats WRN; 1D tasks not run (no data)",
-        ))
-        claims.append(Claim(
-            id="nb360.experts",
-            statement="...but the NAS result loses to the task expert (FNO on Darcy)",
-            paper="FNO 0.008 vs GAEA 0.026 (3.3x)",
-            ours=f"FNO {d[FNO]:.4f} vs best NAS {nas_best:.4f} ({nas_best / d[FNO]:.1f}x)",
-            verdict=verdict(d[FNO] <= (1 - CLEAR_GAIN) * nas_best, partly=d[FNO] < nas_best),
-            evidence="same data, same seed; budgets in the Darcy table",
-        ))
-    claims.append(Claim(
-        id="nb360.non-vision",
-        statement="Image-classification NAS does poorly on non-vision classification (NinaPro, FSD50K)",
-        paper="NinaPro error: GAEA 17.67 % vs WRN 6.78 %; FSD50K 1-mAP: GAEA 0.94 vs 0.60",
-        ours=f"training on NinaPro/FSD50K not run (no data offline). Tabular: CIFAR-100-best cell at the "
-             f"{transfer.at['ninapro', 'percentile']:.1f}th NinaPro percentile (Darcy {transfer.at['darcy', 'percentile']:.1f}th); "
-             f"CIFAR-100 search with {mid_budget} samples lands at the "
-             f"{at[('ninapro', 'CIFAR-100 search, transferred')]:.0f}th NinaPro percentile vs "
-             f"{at[('ninapro', 'random search on target')]:.0f}th for search on NinaPro itself",
-        verdict="partly" if (rho_nina < rho_darcy and transfer.at["ninapro", "percentile"] < transfer.at["darcy", "percentile"])
-        else "not reproduced",
-        evidence="indirect: the image-best NB201 cells transfer worse to NinaPro than to Darcy; the paper's GAEA "
-                 "training on NinaPro/FSD50K could not be run",
-    ))
-    if d is None:
-        claims.append(Claim("nb360.small-budget", "Under a small budget, NAS gives little-to-no gain over the WRN",
-                            "DenseNAS median gain 0-2.5 % over WRN", "Darcy run skipped", "not run", "darcy_run=False"))
-    else:
-        gain = 100 * (d[WRN] - d[RANDOM]) / d[WRN]
-        claims.append(Claim(
-            id="nb360.small-budget",
-            statement="Under a small budget (search cost about one WRN training), NAS gives little-to-no gain over WRN",
-            paper="DenseNAS (and DenseNAS + random search) median gain 0-2.5 % over WRN; Darcy: 0.071 vs 0.073",
-            ours=f"Darcy: random cell search {d[RANDOM]:.4f} vs WRN {d[WRN]:.4f} ({gain:+.1f} % gain)",
-            verdict=verdict(gain <= SMALL_GAIN_PCT),
-            evidence="our constrained NAS searches NB201 cells (not DenseNAS); one task (Darcy) instead of ten",
-        ))
-    return claims
+DARCY_CLAIMS = {  # id -> (statement, paper)
+    "nb360.transfer-dims": (
+        "Image-classification NAS (a DARTS-style cell search) finds good architectures for a dense 2D task "
+        "(Darcy Flow), beating the WRN baseline",
+        "Darcy rel. L2: GAEA 0.026 vs WRN 0.073; GAEA best domain-agnostic method on 7/10 tasks"),
+    "nb360.experts": ("...but the NAS result loses to the task expert (FNO on Darcy)", "FNO 0.008 vs GAEA 0.026 (3.3x)"),
+    "nb360.small-budget": (
+        "Under a small budget (search cost about one WRN training), NAS gives little-to-no gain over WRN",
+        "DenseNAS (and DenseNAS + random search) median gain 0-2.5 % over WRN; Darcy: 0.071 vs 0.073"),
+}
+
+
+def _darcy_claims(darcy: pd.DataFrame | None, tab: dict[str, pd.DataFrame], params: dict) -> list[Claim]:
+    if darcy is None:
+        return [Claim(cid, st, paper, "Darcy run skipped", "not run", "darcy_run=False")
+                for cid, (st, paper) in DARCY_CLAIMS.items()]
+    d = darcy.set_index("method")["rel_l2"]
+    nas_best = min(d[RANDOM], d[DARTS])
+    gain = 100 * (d[WRN] - d[RANDOM]) / d[WRN]
+    tabular = tab["best_cell_transfer"].query("source == 'cifar100' and target == 'darcy'").percentile.iloc[0]
+    results = {
+        "nb360.transfer-dims": (
+            f"Darcy rel. L2: DARTS {d[DARTS]:.4f}, WRN {d[WRN]:.4f}; CIFAR-100-best cell at the {tabular:.1f}th "
+            "Darcy percentile (tabular)",
+            verdict(d[DARTS] <= (1 - CLEAR_GAIN) * d[WRN], partly=min(nas_best, d[TRANSFER]) < d[WRN]),
+            f"regenerated Darcy, reduced budget ({params['search_epochs']} search / {params['cell_epochs']} retrain "
+            f"epochs); the CIFAR-100-best cell trained on Darcy: {d[TRANSFER]:.4f}; 'partly' when only a searched or "
+            "transferred cell beats WRN; 1D tasks not run (no data)"),
+        "nb360.experts": (
+            f"FNO {d[FNO]:.4f} vs best NAS {nas_best:.4f} ({nas_best / d[FNO]:.1f}x)",
+            verdict(d[FNO] <= (1 - CLEAR_GAIN) * nas_best, partly=d[FNO] < nas_best),
+            "same data, same seed; budgets in the Darcy table"),
+        "nb360.small-budget": (
+            f"Darcy: random cell search {d[RANDOM]:.4f} vs WRN {d[WRN]:.4f} ({gain:+.1f} % gain)",
+            verdict(gain <= SMALL_GAIN_PCT),
+            "our constrained NAS searches NB201 cells (not DenseNAS); one task (Darcy) instead of ten"),
+    }
+    return [Claim(cid, st, paper, *results[cid]) for cid, (st, paper) in DARCY_CLAIMS.items()]
+
+
+def _claims(tab: dict[str, pd.DataFrame], darcy: pd.DataFrame | None, params: dict) -> list[Claim]:
+    return _tabular_claims(tab, params) + _darcy_claims(darcy, tab, params)
 
 
 def run(params: dict, ctx: Context) -> Result:

@@ -55,6 +55,17 @@ def table3() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def table3_check(tolerance: float = 0.1) -> dict:
+    """Does the recomputed Table 3 match the printed one? Also tests the DenseNAS column swap."""
+    t3 = table3().set_index("method")
+    gain_ok = (t3.median_gain_pct - t3.printed_median_gain_pct).abs() <= tolerance
+    rand, orig = "DenseNAS random", "DenseNAS original"
+    swapped = (abs(t3.at[rand, "median_gain_pct"] - t3.at[orig, "printed_median_gain_pct"]) <= tolerance
+               and abs(t3.at[orig, "median_gain_pct"] - t3.at[rand, "printed_median_gain_pct"]) <= tolerance)
+    return {"ranks_match": bool(np.allclose(t3.median_rank, t3.printed_median_rank)),
+            "gains_match": int(gain_ok.sum()), "methods": len(t3), "densenas_swapped": bool(swapped)}
+
+
 def _rank(errors: np.ndarray) -> np.ndarray:
     """Average ranks among the methods evaluated on a task (NaN stays NaN)."""
     out = np.full(len(errors), np.nan)
