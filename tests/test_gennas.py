@@ -205,7 +205,7 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
 
     r = get("gennas").execute("quick", force=True, progress=False, n_archs=6, iters=2, eval_every=1, tnb_archs=4,
                               search_population=2, search_rounds=1, search_children=1, search_labelled=3,
-                              search_iters=1, search_eval_archs=3, C=2, nb101_archs=3, nb101_C=2,
+                              search_iters=1, search_eval_archs=3, C=2, nb101_archs=3, nb101_C=8,
                               n_boot=20)
     assert {c.id for c in r.claims} >= {"gennas.nb201-cifar10", "gennas.input-agnostic", "gennas.task-search",
                                             "gennas.nb101"}
