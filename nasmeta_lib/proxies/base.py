@@ -66,9 +66,9 @@ def score(proxy_name: str, model: nn.Module, batch: Batch, seed: int = 0) -> flo
     """
     proxy = PROXIES[proxy_name]
     device = next(model.parameters()).device
-    torch.manual_seed(seed)
     try:
-        with _restored(model):
+        with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
             value = float(proxy(model.train(), batch.to(device)))
     except (np.linalg.LinAlgError, FloatingPointError) as err:
         warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=2)
@@ -112,7 +112,8 @@ def grad_of(layer: nn.Module) -> torch.Tensor:
 
 def layer_sum(model: nn.Module, per_layer: Callable[[nn.Module], torch.Tensor]) -> float:
     """Sum of ``per_layer(layer)`` over all entries of all weighted layers."""
-    return float(sum(per_layer(layer).sum().item() for layer in weighted_layers(model)))
+    with torch.no_grad():
+        return float(torch.stack([per_layer(layer).sum() for layer in weighted_layers(model)]).sum())
 
 
 def input_jacobian(model: nn.Module, batch: Batch) -> tuple[np.ndarray, int]:
