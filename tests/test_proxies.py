@@ -100,6 +100,13 @@ def test_params_and_flops_equal_suite_zero(nb201_sample):
     np.testing.assert_allclose(ours["flops"], frame["flops"], rtol=1e-5)
 
 
+def test_nb101_flops_equal_suite_zero():
+    frame = benchmarks.load("nb101", "cifar10").frame.iloc[:4]
+    batch = random_batch(num_classes=10, batch_size=1)
+    for ops, adjacency, stored in zip(frame.ops, frame.adjacency, frame.flops):
+        assert PROXIES["flops"](spaces.build("nb101", ops, adjacency), batch) == pytest.approx(stored, rel=1e-6)
+
+
 def test_synflow_and_l2_norm_rank_like_suite_zero(nb201_sample):
     ours = _ours(nb201_sample, ["synflow", "l2_norm"])
     assert stats.spearman(ours["synflow"], nb201_sample["synflow"]) >= 0.9

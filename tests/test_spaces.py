@@ -125,6 +125,15 @@ def test_tnb101_micro_params_match_suite_zero():
     assert rel.max() < 0.01, frame.arch_id.iloc[int(rel.argmax())]
 
 
+def test_tnb101_micro_flops_match_suite_zero_at_256px():
+    from nasmeta_lib.proxies import PROXIES, random_batch
+
+    frame = benchmarks.load("tnb101_micro", "class_scene").frame.iloc[:3]
+    batch = random_batch(num_classes=63, batch_size=1, image_size=256)
+    for ops, stored in zip(frame.ops, frame.flops):
+        assert PROXIES["flops"](spaces.build("tnb101_micro", ops, num_classes=63), batch) == pytest.approx(stored, rel=1e-6)
+
+
 def test_tnb101_micro_table_ops_follow_edge_order():
     frame = benchmarks.load("tnb101_micro", "class_scene").frame
     assert all(list(ops) == _tnb_ops_of_key(a) for ops, a in zip(frame.ops, frame.arch_id))

@@ -6,7 +6,8 @@ the channels in its first cell, code 1 keeps both. Edges leaving a cell's input 
 stride and channel change. A linear head on the pooled 512 channels serves the classification
 and regression tasks (class_scene: 63, class_object: 100, room_layout: 9 outputs); the
 pixel-level decoders are not built here. Parameter counts match Suite-Zero's stored ``params``
-for class_scene, which also pins down the encoding: ops in ``nb201.EDGES`` order.
+for class_scene, which also pins down the encoding (ops in ``nb201.EDGES`` order), and FLOPs on
+the benchmark's 256 x 256 inputs match its stored ``flops``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class TNB101MicroNetwork(nn.Module):
             ))
             C = C_out
         self.layers = nn.ModuleList(layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Linear(C, num_classes)
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -72,7 +74,7 @@ class TNB101MicroNetwork(nn.Module):
         return self.features(x)[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.forward_pre_gap(x).mean(dim=(2, 3)))
+        return self.head(self.pool(self.forward_pre_gap(x)).flatten(1))
 
 
 @SPACES.register("tnb101_micro")
