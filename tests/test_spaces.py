@@ -149,3 +149,9 @@ def test_tnb101_micro_shapes_and_bad_op():
     assert [tuple(f.shape[1:]) for f in net.features(x)] == [(16, 4, 4), (16, 4, 4)]
     with pytest.raises(InvalidArchitecture, match="avg_pool_3x3"):
         TNB101MicroNetwork(["avg_pool_3x3"] * 6)
+
+
+def test_nb101_too_few_channels_for_the_split_is_named():
+    adj, ops = _nb101_cell([(0, 1), (0, 2), (1, 3), (2, 3)], ["conv3x3-bn-relu", "conv1x1-bn-relu"])
+    with pytest.raises(ValueError, match="cannot be split"):
+        spaces.build("nb101", ops, adj, stem_channels=1, num_stacks=1, num_modules_per_stack=1)

@@ -7,7 +7,10 @@
     net = spaces.build("nb201", row.ops, row.adjacency, num_classes=10)
 
 Every network has ``forward(x) -> logits`` and ``features(x) -> list[Tensor]`` (one per stage).
-Invalid encodings raise :class:`InvalidArchitecture` naming what is wrong.
+Invalid encodings raise :class:`InvalidArchitecture` naming what is wrong. NB101 prunes vertices
+off every input -> output path and rejects a cell whose output is unreachable; NB201 and
+TransNAS-Bench-101 micro cells without such a path are members of those benchmarks (they train
+to chance accuracy), so they build, as networks that output a constant.
 """
 
 from __future__ import annotations

@@ -92,6 +92,8 @@ def vertex_channels(C_in: int, C_out: int, matrix: np.ndarray) -> list[int]:
     if n == 2:
         return channels
     feeders = [v for v in range(1, n - 1) if matrix[v, -1]]
+    if C_out < len(feeders):
+        raise ValueError(f"{C_out} output channels cannot be split between {len(feeders)} vertices feeding the output")
     base, extra = divmod(C_out, len(feeders))
     for i, v in enumerate(feeders):
         channels[v] = base + (1 if i < extra else 0)
