@@ -121,3 +121,16 @@ def test_gradient_proxies_rank_like_suite_zero(nb201_sample):
     # snip depends more on the input batch than grad_norm (ours is random data, theirs CIFAR-10);
     # the chapter reports rho on >= 50 archs.
     assert stats.spearman(ours["snip"], frame["snip"]) >= 0.8
+
+
+def test_chapter_runs_and_caps_small_samples_at_partly():
+    from nasmeta_lib.chapters import get
+    from nasmeta_lib.params import ParameterError
+
+    result = get("proxies").execute("quick", n_archs=4, proxies=["params", "synflow", "zen"], progress=False)
+    claims = {c.id: c for c in result.claims}
+    assert set(claims) == {"proxies.params", "proxies.synflow"}  # zen: nothing stored to compare with
+    assert claims["proxies.params"].verdict == "partly"  # rho = 1, but fewer than 50 archs
+    assert set(result.tables["agreement"].proxy) == {"params", "synflow", "zen"}
+    with pytest.raises(ParameterError):
+        get("proxies").execute("quick", proxies=["not_a_proxy"])

@@ -167,7 +167,7 @@ CHAPTER = Chapter(
     profiles={
         "quick": {"tasks": ["cifar10"], "n_archs": 10, "proxies": list(PROXIES.names()), "inputs": ["random"],
                   "batch_size": 32, "seed": 0},
-        "full": {"tasks": list(TASKS), "n_archs": 60, "proxies": list(PROXIES.names()),
+        "full": {"tasks": ["cifar10", "ImageNet16-120"], "n_archs": 60, "proxies": list(PROXIES.names()),
                  "inputs": ["random", "digits"], "batch_size": 32, "seed": 0},
     },
     run=run,
