@@ -7,7 +7,7 @@ larger groups. ``agreement_rho`` is the Spearman correlation of each path's scor
 one-at-a-time scores on the same cells (different initialisations, so not exactly 1).
 
     python benchmarks/gennas_speed.py                  # CPU, small settings
-    python benchmarks/gennas_speed.py --device cuda --archs 256 --C 16 --N 5 --iters 100 --groups 1 32 128 256
+    python benchmarks/gennas_speed.py --device cuda --archs 128 --single-archs 4 --C 16 --N 5 --iters 50 --groups 128 1
 """
 
 from __future__ import annotations

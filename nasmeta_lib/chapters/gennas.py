@@ -328,7 +328,7 @@ CHAPTER = Chapter(
         Param("search_eval_archs", "int", "held-out cells (of the main sample) comparing searched vs preset task", low=3),
         Param("tnb_archs", "int", "TransNAS-Bench-101 micro cells (0 = skip)", low=0),
         Param("nb101_archs", "int", "NAS-Bench-101 cells (0 = skip)", low=0),
-        Param("nb101_C", "int", "NB101 stem channels (paper: 16)", low=1),
+        Param("nb101_C", "int", "NB101 stem channels (paper: 16; at least 8 so every cell vertex keeps channels)", low=8),
         Param("nb101_modules", "int", "NB101 cells per stack (paper: 3)", low=1),
         Param("full_space_archs", "int", "random cells of the full 15,625 NB201 table, CIFAR-100 (0 = skip)", low=0),
         Param("speed_check_archs", "int", "cells timed one at a time to measure the grouped speedup (0 = skip)", low=0),

@@ -4,7 +4,7 @@ GenNAS (Li et al., NeurIPS 2021) scores an architecture by how fast it learns to
 batch of images to *synthetic* 8x8 feature maps, one target per network stage. The bases, as
 in the paper and its official code:
 
-- ``sin1d``: sin/cos waves along one image axis, frequencies ``betas`` (cycles per pixel),
+- ``sin1d``: stripes, i.e. sin/cos waves along one image axis at frequencies ``betas`` (cycles per pixel),
   random phases; 64 channels per frequency (32 along x, 32 along y).
 - ``sin2d``: sin/cos plane waves ``2*pi*(b1*y + b2*x) + phase`` for every frequency pair, and
   their vertical mirror images; 64 channels per pair.
@@ -80,9 +80,8 @@ def _sample_channels(pool: torch.Tensor, channels: int, gen: torch.Generator) ->
     return pool[torch.randperm(pool.shape[0], generator=gen)[:channels]]
 
 
-def _waves(phase: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """``phase`` [size, size] -> [N_PHASES, size, size]: random offsets, alternating sin and cos."""
-    offsets = torch.rand(N_PHASES, generator=gen) * 2 * math.pi
+def _waves(phase: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """``phase`` [size, size] shifted by each offset -> [N_PHASES, size, size], alternating sin and cos."""
     arg = phase[None] + offsets[:, None, None]
     return torch.cat([arg[0::2].sin(), arg[1::2].cos()])
 
@@ -93,15 +92,12 @@ def _sin_pool(basis: Basis, size: int, gen: torch.Generator) -> torch.Tensor:
     maps = []
     if basis.kind == "sin1d":
         for beta in basis.betas:
-            offsets_shared = gen.get_state()  # same phases along y and x, as in the official code
-            wy = _waves(2 * math.pi * beta * y, gen)
-            gen.set_state(offsets_shared)
-            wx = _waves(2 * math.pi * beta * x, gen)
-            maps += [wy, wx]
+            offsets = torch.rand(N_PHASES, generator=gen) * 2 * math.pi  # shared by both axes
+            maps += [_waves(2 * math.pi * beta * y, offsets), _waves(2 * math.pi * beta * x, offsets)]
     else:
         for b1 in basis.betas:
             for b2 in basis.betas:
-                w = _waves(2 * math.pi * (b1 * y + b2 * x), gen)
+                w = _waves(2 * math.pi * (b1 * y + b2 * x), torch.rand(N_PHASES, generator=gen) * 2 * math.pi)
                 maps += [w, w.flip(1)]
     return torch.cat(maps)
 
