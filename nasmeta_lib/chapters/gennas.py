@@ -337,7 +337,7 @@ CHAPTER = Chapter(
         Param("seed", "int", "seed for sampling, initialisation and signals", low=0),
     ),
     profiles={
-        "quick": {"task": "nb101_searched", "image_sources": ["photo", "noise"], "n_archs": 30, "iters": 40,
+        "quick": {"task": "nb101_searched", "image_sources": ["photo", "noise"], "n_archs": 30, "iters": 50,
                   "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False, "group_size": 1,
                   "search_labelled": 6, "search_population": 3, "search_rounds": 1, "search_children": 2,
                   "search_iters": 10, "search_eval_archs": 10, "tnb_archs": 15, "nb101_archs": 20, "nb101_C": 8,
