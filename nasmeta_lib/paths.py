@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pooch
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_DIR = REPO_ROOT / "data_manifests"
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -25,7 +23,11 @@ def results_dir() -> Path:
 
 def cache_dir() -> Path:
     """Download/parse cache (``NASMETA_CACHE``, default the OS user cache for ``nasmeta``)."""
-    return Path(os.environ.get("NASMETA_CACHE", pooch.os_cache("nasmeta")))
+    if "NASMETA_CACHE" in os.environ:
+        return Path(os.environ["NASMETA_CACHE"])
+    import pooch  # only here and for downloads: a GPU box with a mirror runs without pooch
+
+    return Path(pooch.os_cache("nasmeta"))
 
 
 def mirror_dir() -> Path | None:

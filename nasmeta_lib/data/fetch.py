@@ -8,12 +8,11 @@ nothing half-written behind.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pooch
 
 from nasmeta_lib.data.manifest import DataFile, source
 from nasmeta_lib.paths import cache_dir, mirror_dir
@@ -35,7 +34,11 @@ class FileStatus:
 
 
 def sha256_of(path: Path) -> str:
-    return pooch.file_hash(str(path), alg="sha256")
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _fix_hint(f: DataFile) -> str:
@@ -115,6 +118,8 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
             f"{f.name} (source {f.source!r}, manifest {f.manifest.name}) is not in the mirror "
             f"or the cache, and downloads are off (NASMETA_OFFLINE is set). {_fix_hint(f)}"
         )
+    import pooch  # imported only when a download is needed
+
     errors = []
     for url in f.urls:
         try:
