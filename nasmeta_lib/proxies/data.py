@@ -10,28 +10,19 @@ No CIFAR or ImageNet copy can be installed here, so two stand-ins are offered:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import torch
 from torch.nn import functional as F
 
+from nasmeta_lib.data import digits
 from nasmeta_lib.proxies.base import BATCH_SIZE, Batch, random_batch
 
 INPUTS = ("random", "digits")
 
 
-@lru_cache(maxsize=1)
-def _digits() -> tuple[torch.Tensor, torch.Tensor]:
-    from sklearn.datasets import load_digits  # optional dependency: only this input kind needs it
-
-    data = load_digits()
-    return torch.tensor(data.images, dtype=torch.float32)[:, None], torch.tensor(data.target)
-
-
 def digits_batch(num_classes: int = 10, batch_size: int = BATCH_SIZE, image_size: int = 32,
                  seed: int = 0) -> Batch:
     """A seeded draw of real digit images, shaped like a ``(3, image_size, image_size)`` task."""
-    images, labels = _digits()
+    images, labels = digits.images()
     pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:batch_size]
     x = F.interpolate(images[pick], size=(image_size, image_size), mode="bilinear", align_corners=False)
     x = ((x - x.mean()) / x.std()).expand(-1, 3, -1, -1).contiguous()

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks import nb201
-from nasmeta_lib.searchers import digits
+from nasmeta_lib.data import digits
 from nasmeta_lib.searchers.estimators import ArchOptimizer, Sample, make
 from nasmeta_lib.spaces.nb201 import CellNetwork, NB201Network, make_op
 

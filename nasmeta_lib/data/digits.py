@@ -2,15 +2,26 @@
 
 It stands in for CIFAR-10 where no image dataset can be downloaded (CI, the offline GPU machine):
 same 10-way classification, 3 input channels (the grey image repeated), tiny enough for a CPU.
+Used for one-shot search (train/valid/test splits) and as real inputs for the proxies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 
 SPLITS = ("train", "valid", "test")
+
+
+@lru_cache(maxsize=1)
+def images() -> tuple[torch.Tensor, torch.Tensor]:
+    """All 1,797 images as ``(N, 1, 8, 8)`` floats in [0, 1] and their labels 0..9."""
+    from sklearn.datasets import load_digits  # the data ships inside the scikit-learn wheel
+
+    data = load_digits()
+    return torch.tensor(data.images, dtype=torch.float32)[:, None] / 16.0, torch.tensor(data.target, dtype=torch.long)
 
 
 @dataclass
@@ -31,12 +42,8 @@ def load(seed: int = 0, fractions: tuple[float, float] = (0.5, 0.25)) -> dict[st
     Like the paper's CIFAR-10 protocol (half the training set for weights, half for the
     architecture), with a further held-out part for our own evaluation of found cells.
     """
-    from sklearn.datasets import load_digits  # imported here: only the one-shot chapter needs it
-
-    data = load_digits()
-    x = torch.tensor(data.images, dtype=torch.float32)[:, None] / 16.0
+    x, y = images()
     x = ((x - x.mean()) / x.std()).expand(-1, 3, -1, -1).contiguous()
-    y = torch.tensor(data.target, dtype=torch.long)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     n_train, n_valid = (int(f * len(y)) for f in fractions)
     parts = (order[:n_train], order[n_train:n_train + n_valid], order[n_train + n_valid:])
