@@ -78,15 +78,21 @@ class Param:
             raise ParameterError(f"parameter {self.name!r} needs at least {self.min_items} item(s)")
         return items
 
-    def describe(self) -> str:
-        bits = [f"{self.kind}{'[]' if self.many else ''}"]
+    def constraint(self, max_choices: int = 12) -> str:
+        """Type and allowed values in words, e.g. ``list of int in [1, 100]``."""
+        text = f"list of {self.kind}" if self.many else self.kind
         if self.low is not None or self.high is not None:
-            bits.append(f"range [{self.low if self.low is not None else '-inf'}, {self.high if self.high is not None else 'inf'}]")
+            low = self.low if self.low is not None else "-inf"
+            high = self.high if self.high is not None else "inf"
+            text += f" in [{low}, {high}]"
         allowed = self.allowed()
         if allowed is not None:
-            shown = ", ".join(map(str, allowed[:12])) + (" ..." if len(allowed) > 12 else "")
-            bits.append(f"one of: {shown}")
-        return f"{self.name} ({'; '.join(bits)}): {self.help}"
+            shown = ", ".join(map(str, allowed[:max_choices]))
+            text += f" from {shown}{', ...' if len(allowed) > max_choices else ''}"
+        return text
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.constraint()}): {self.help}"
 
 
 def validate(spec: tuple[Param, ...], values: dict[str, Any]) -> dict[str, Any]:
