@@ -16,9 +16,9 @@ from nasmeta_lib import chapters
 from nasmeta_lib.data import sources, status
 from nasmeta_lib.paths import BOOK_DIR, EXECUTED_DIR, REPO_ROOT
 from nasmeta_lib.report import VERDICT_MARKS
-from nasmeta_lib.results import Result, all_results
+from nasmeta_lib.results import Result, result_path
 
-PROFILE_RANK = {"full": 0, "quick": 1}
+PROFILES = ("full", "quick")  # preference order on the ledger
 
 
 def data_page() -> str:
@@ -53,19 +53,25 @@ def data_page() -> str:
     return "\n".join(lines)
 
 
-def latest_results() -> dict[str, tuple[Path, Result]]:
-    """Per chapter, the result to show: full profile over quick, newest first."""
-    best: dict[str, tuple[Path, Result]] = {}
-    for path, res in all_results():
-        key = (PROFILE_RANK.get(res.profile, 9), -path.stat().st_mtime)
-        if res.chapter not in best or key < best[res.chapter][2]:
-            best[res.chapter] = (path, res, key)  # type: ignore[assignment]
-    return {k: (p, r) for k, (p, r, _) in best.items()}  # type: ignore[misc]
+def current_results() -> dict[str, tuple[Path, Result]]:
+    """Per chapter, the result of its *current* profile parameters: full over quick.
+
+    Results of older parameter sets (stale files in ``results/``) are never shown.
+    """
+    found = {}
+    for name, chapter in chapters.registry().items():
+        for profile in PROFILES:
+            path = result_path(name, profile, chapter.resolve(profile))
+            if path.exists():
+                found[name] = (path, Result.load(path))
+                break
+    return found
 
 
 def ledger_frame() -> pd.DataFrame:
+    """One row per claim of every registered chapter (a 'not run' row where no result exists)."""
     rows = []
-    found = latest_results()
+    found = current_results()
     for name, chapter in chapters.registry().items():
         if name not in found:
             rows.append({"chapter": chapter.title, "claim": chapter.claim, "paper": "", "ours": "no result yet",
@@ -76,30 +82,40 @@ def ledger_frame() -> pd.DataFrame:
             rows.append({
                 "chapter": chapter.title, "claim": c.statement, "paper": c.paper, "ours": c.ours,
                 "verdict": VERDICT_MARKS[c.verdict], "profile": res.profile,
-                "result file": str(path.relative_to(path.parents[2])) if len(path.parents) > 2 else path.name,
+                "result file": f"results/{path.parent.name}/{path.name}",
             })
     return pd.DataFrame(rows)
 
 
+def _html_table(frame: pd.DataFrame) -> str:
+    return _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=True, border=0))
+
+
 def ledger_page() -> str:
+    """The claims ledger: a per-chapter summary, then every claim, grouped by chapter."""
     frame = ledger_frame()
-    counts = frame["verdict"].value_counts().to_dict() if not frame.empty else {}
-    summary = ", ".join(f"{v}: {n}" for v, n in counts.items())
-    return "\n".join([
+    lines = [
         "# Claims ledger",
         "",
-        "One row per checked claim: the paper's number, ours, and the verdict computed by the chapter's "
-        "code from our run. This page is generated from the `results/` files at build time; a full-profile "
-        "result (GPU) is shown when one exists, else the quick profile (CPU).",
+        "Every checked claim: the paper's number, ours, and the verdict computed by the chapter's code "
+        "from our run. This page is generated from the `results/` files at build time; a full-profile "
+        "result (GPU) is shown when one exists, else the quick profile (CPU), whose smaller budgets "
+        "often cap a verdict at *partly* (each chapter says why).",
         "",
-        f"Summary: {summary}" if summary else "No results yet: run `make book`.",
-        "",
-        '<div class="ledger">',
-        "",
-        _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=True, border=0)) if not frame.empty else "",
-        "",
-        "</div>",
-    ])
+    ]
+    if frame.empty:
+        return "\n".join(lines + ["No results yet: run `make book`."])
+    summary = (
+        frame.groupby("chapter", sort=False)
+        .agg(claims=("claim", "size"), profile=("profile", "first"), result=("result file", "first"),
+             **{mark.lower(): ("verdict", lambda v, m=mark: int((v == m).sum())) for mark in VERDICT_MARKS.values()})
+        .reset_index()
+    )
+    lines += ["## Summary", "", '<div class="ledger">', "", _html_table(summary), "", "</div>", ""]
+    for chapter, claims in frame.groupby("chapter", sort=False):
+        lines += [f"## {chapter}", "", '<div class="ledger">', "",
+                  _html_table(claims[["claim", "paper", "ours", "verdict", "profile"]]), "", "</div>", ""]
+    return "\n".join(lines)
 
 
 def _mark_verdicts(html: str) -> str:

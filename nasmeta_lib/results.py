@@ -163,15 +163,3 @@ def provenance(params: dict[str, Any], seconds: float, started: datetime) -> dic
         "seconds": round(seconds, 2),
         "host": platform.node(),
     }
-
-
-def all_results(root: Path | None = None) -> list[tuple[Path, Result]]:
-    """Every saved result under the results folder (unreadable files are skipped)."""
-    root = root or results_dir()
-    found = []
-    for path in sorted(root.glob("*/*.json")):
-        try:
-            found.append((path, Result.load(path)))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            continue
-    return found
