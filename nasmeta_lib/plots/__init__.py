@@ -1,8 +1,35 @@
-"""Seaborn figures: shared styling here, one module per chapter beside it."""
+"""Seaborn figures: shared styling and figure kinds here, one module per chapter beside it."""
 
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 
 
 def style() -> None:
     """The book's figure style (called by every plotting function)."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+
+
+def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_to: int = 7) -> plt.Figure:
+    """One symmetric heatmap of pairwise Spearman rho per value of ``by``.
+
+    ``pairs`` has columns ``by``, ``task_a``, ``task_b`` and ``spearman`` (one row per pair).
+    """
+    style()
+    groups = list(pairs[by].unique())
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.3 * len(groups), 3.8), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        sub = pairs[pairs[by] == group]
+        tasks = list(dict.fromkeys(list(sub["task_a"]) + list(sub["task_b"])))
+        matrix = pd.DataFrame(1.0, index=tasks, columns=tasks)
+        for row in sub.itertuples():
+            matrix.loc[row.task_a, row.task_b] = matrix.loc[row.task_b, row.task_a] = row.spearman
+        sns.heatmap(matrix, vmin=-1, vmax=1, cmap="vlag", annot=len(tasks) <= annotate_up_to, fmt=".2f",
+                    ax=ax, cbar=False, square=True)
+        ax.set_title(group)
+        ax.tick_params(axis="x", rotation=30)
+    fig.suptitle(title, y=1.02)
+    fig.tight_layout()
+    return fig

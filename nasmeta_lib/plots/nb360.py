@@ -7,7 +7,7 @@ import matplotlib.ticker as ticker
 import pandas as pd
 import seaborn as sns
 
-from nasmeta_lib.plots import style
+from nasmeta_lib.plots import correlation_heatmaps, style
 
 
 def performance_profiles(profiles: pd.DataFrame) -> plt.Figure:
@@ -26,20 +26,8 @@ def performance_profiles(profiles: pd.DataFrame) -> plt.Figure:
 
 def correlation_heatmap(correlations: pd.DataFrame) -> plt.Figure:
     """Spearman rho between tasks: NB201 vision tasks (sample) beside CIFAR-100/NinaPro/Darcy (all cells)."""
-    style()
-    pools = list(correlations["pool"].unique())
-    fig, axes = plt.subplots(1, len(pools), figsize=(4.4 * len(pools), 3.8), squeeze=False)
-    for ax, pool in zip(axes[0], pools):
-        sub = correlations[correlations["pool"] == pool]
-        tasks = list(dict.fromkeys(list(sub["task_a"]) + list(sub["task_b"])))
-        matrix = pd.DataFrame(1.0, index=tasks, columns=tasks)
-        for row in sub.itertuples():
-            matrix.loc[row.task_a, row.task_b] = matrix.loc[row.task_b, row.task_a] = row.spearman
-        sns.heatmap(matrix, vmin=-1, vmax=1, cmap="vlag", annot=True, fmt=".2f", ax=ax, cbar=False, square=True)
-        ax.set_title(pool)
-    fig.suptitle("Do NB201 cell rankings transfer between tasks? (Spearman rho)", y=1.02)
-    fig.tight_layout()
-    return fig
+    return correlation_heatmaps(correlations, "pool", "Do NB201 cell rankings transfer between tasks? (Spearman rho)",
+                                annotate_up_to=99)
 
 
 def op_preferences(prefs: pd.DataFrame) -> plt.Figure:

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from nasmeta_lib.plots import style
+from nasmeta_lib.plots import correlation_heatmaps, style
 
 
 def accuracy_ecdfs(quantiles: pd.DataFrame) -> plt.Figure:
@@ -23,17 +23,5 @@ def accuracy_ecdfs(quantiles: pd.DataFrame) -> plt.Figure:
 
 def task_correlation_heatmaps(correlations: pd.DataFrame) -> plt.Figure:
     """Spearman rho between tasks of the same space: do rankings transfer across tasks?"""
-    style()
-    names = list(correlations["benchmark"].unique())
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        sub = correlations[correlations["benchmark"] == name]
-        tasks = list(dict.fromkeys(list(sub["task_a"]) + list(sub["task_b"])))
-        matrix = pd.DataFrame(1.0, index=tasks, columns=tasks)
-        for row in sub.itertuples():
-            matrix.loc[row.task_a, row.task_b] = matrix.loc[row.task_b, row.task_a] = row.spearman
-        sns.heatmap(matrix, vmin=-1, vmax=1, cmap="vlag", annot=len(tasks) <= 7, fmt=".2f", ax=ax, cbar=False, square=True)
-        ax.set_title(name)
-    fig.suptitle("Rank correlation (Spearman) of accuracy between tasks of one search space", y=1.02)
-    fig.tight_layout()
-    return fig
+    return correlation_heatmaps(correlations, "benchmark",
+                                "Rank correlation (Spearman) of accuracy between tasks of one search space")
