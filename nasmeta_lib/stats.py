@@ -6,21 +6,26 @@ import numpy as np
 from scipy import stats
 
 
-def spearman(x, y) -> float:
-    """Spearman rho ignoring pairs where either value is NaN/inf."""
+def _finite_pairs(x, y) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pairs where both values are finite, or None when too few (or constant) to rank."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3:
-        return float("nan")
-    return float(stats.spearmanr(x[ok], y[ok]).statistic)
+    x, y = x[ok], y[ok]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    return x, y
+
+
+def spearman(x, y) -> float:
+    """Spearman rho ignoring pairs where either value is NaN/inf; NaN if undefined."""
+    pairs = _finite_pairs(x, y)
+    return float("nan") if pairs is None else float(stats.spearmanr(*pairs).statistic)
 
 
 def kendall(x, y) -> float:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3:
-        return float("nan")
-    return float(stats.kendalltau(x[ok], y[ok]).statistic)
+    """Kendall tau with the same conventions as :func:`spearman`."""
+    pairs = _finite_pairs(x, y)
+    return float("nan") if pairs is None else float(stats.kendalltau(*pairs).statistic)
 
 
 def bootstrap_ci(x, y, statistic=spearman, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:

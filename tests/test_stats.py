@@ -1,0 +1,36 @@
+"""Rank statistics: NaN-safe, undefined cases are NaN, intervals contain the estimate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nasmeta_lib import stats
+
+
+def test_spearman_and_kendall_ignore_non_finite_pairs():
+    x = [1, 2, 3, 4, np.nan, 6]
+    y = [10, 20, 30, 40, 50, np.inf]
+    assert stats.spearman(x, y) == 1.0 and stats.kendall(x, y) == 1.0
+    assert stats.spearman([1, 2, 3], [3, 2, 1]) == -1.0
+
+
+def test_undefined_correlations_are_nan():
+    assert math.isnan(stats.spearman([1, 1, 1, 1], [1, 2, 3, 4]))
+    assert math.isnan(stats.kendall([1, 2], [1, 2]))
+
+
+def test_bootstrap_ci_brackets_the_estimate():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = x + rng.normal(scale=1.0, size=200)
+    rho = stats.spearman(x, y)
+    lo, hi = stats.bootstrap_ci(x, y, n_boot=300)
+    assert lo < rho < hi and hi - lo < 0.4
+
+
+def test_mean_ci_and_percentile():
+    mean, lo, hi = stats.mean_ci([1.0, 2.0, 3.0])
+    assert mean == 2.0 and lo < 2.0 < hi
+    assert stats.percentile_in_pool(5, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) == 50.0
