@@ -155,3 +155,14 @@ def test_nb101_too_few_channels_for_the_split_is_named():
     adj, ops = _nb101_cell([(0, 1), (0, 2), (1, 3), (2, 3)], ["conv3x3-bn-relu", "conv1x1-bn-relu"])
     with pytest.raises(ValueError, match="cannot be split"):
         spaces.build("nb101", ops, adj, stem_channels=1, num_stacks=1, num_modules_per_stack=1)
+
+
+def test_tnb101_micro_rejects_bad_macro_codes_and_ops():
+    from nasmeta_lib.benchmarks.nb201 import InvalidArchitecture
+    from nasmeta_lib.spaces.tnb101 import TNB101MicroNetwork
+
+    ops = ["nor_conv_3x3", "skip_connect", "none", "nor_conv_1x1", "skip_connect", "none"]
+    with pytest.raises(InvalidArchitecture, match="macro code digits"):
+        TNB101MicroNetwork(ops, num_classes=9, base_channels=8, macro_code="47")
+    with pytest.raises(InvalidArchitecture, match="unknown TransNAS-Bench-101 micro op"):
+        TNB101MicroNetwork(ops[:5] + ["avg_pool_3x3"], num_classes=9, base_channels=8, macro_code="41")

@@ -54,13 +54,16 @@ def from_string(cell: str) -> tuple[str, ...]:
     return validate_ops(ops)
 
 
-def validate_ops(ops: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def validate_ops(ops: tuple[str, ...] | list[str], allowed: tuple[str, ...] = OPS,
+                 space: str = "NB201") -> tuple[str, ...]:
+    """The six edge ops as a tuple; ``allowed``/``space`` serve cells that share NB201's
+    edges but not its op set (TransNAS-Bench-101 micro)."""
     ops = tuple(ops)
     if len(ops) != len(EDGES):
-        raise InvalidArchitecture(f"NB201 cell needs {len(EDGES)} edge ops, got {len(ops)}")
-    unknown = [op for op in ops if op not in OPS]
+        raise InvalidArchitecture(f"{space} cell needs {len(EDGES)} edge ops, got {len(ops)}")
+    unknown = [op for op in ops if op not in allowed]
     if unknown:
-        raise InvalidArchitecture(f"unknown NB201 op(s) {unknown}; valid: {OPS}")
+        raise InvalidArchitecture(f"unknown {space} op(s) {unknown}; valid: {tuple(allowed)}")
     return ops
 
 

@@ -19,7 +19,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from nasmeta_lib.benchmarks.encoding import NB101_OPS
 from nasmeta_lib.benchmarks.nb201 import InvalidArchitecture
 from nasmeta_lib.spaces.base import SPACES
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks.encoding import TNB_MICRO_OPS
-from nasmeta_lib.benchmarks.nb201 import EDGES, InvalidArchitecture
+from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.spaces.base import SPACES
 from nasmeta_lib.spaces.nb201 import OPS as NB201_OPS
 from nasmeta_lib.spaces.nb201 import Cell, ReLUConvBN, check_adjacency
@@ -26,13 +26,7 @@ TASK_OUTPUTS = {"class_scene": 63, "class_object": 100, "room_layout": 9}
 
 
 def validate_ops(ops) -> tuple[str, ...]:
-    ops = tuple(ops)
-    if len(ops) != len(EDGES):
-        raise InvalidArchitecture(f"TransNAS-Bench-101 micro cell needs {len(EDGES)} edge ops, got {len(ops)}")
-    unknown = [op for op in ops if op not in OPS]
-    if unknown:
-        raise InvalidArchitecture(f"unknown TransNAS-Bench-101 micro op(s) {unknown}; valid: {tuple(OPS)}")
-    return ops
+    return nb201.validate_ops(ops, tuple(OPS), "TransNAS-Bench-101 micro")
 
 
 class TNB101MicroNetwork(nn.Module):
@@ -50,7 +44,7 @@ class TNB101MicroNetwork(nn.Module):
         layers, C = [], base_channels
         for code in macro_code:
             if code not in "1234":
-                raise InvalidArchitecture(f"macro code digits must be 1..4, got {macro_code!r}")
+                raise nb201.InvalidArchitecture(f"macro code digits must be 1..4, got {macro_code!r}")
             C_out = 2 * C if int(code) % 2 == 0 else C
             stride = 2 if int(code) > 2 else 1
             layers.append(nn.Sequential(
