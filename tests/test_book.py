@@ -46,3 +46,13 @@ def test_tour_notebook_executes_and_the_book_builds_with_ledger_and_figures():
     tour = (html / "book" / "chapters" / "tour.html").read_text()
     assert tour.count("<img") >= 2
     assert "verified" in (html / "book" / "data.html").read_text()
+
+
+def test_ledger_lists_every_chapter_even_without_results(tmp_path, monkeypatch):
+    from nasmeta_lib import chapters
+
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "empty"))
+    frame = book.ledger_frame()
+    assert set(frame["chapter"]) == {c.title for c in chapters.registry().values()}
+    assert (frame["ours"] == "no result yet").all()
+    assert "NOT RUN" in book.ledger_page()

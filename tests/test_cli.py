@@ -34,3 +34,13 @@ def test_headless_run_prints_verdicts(capsys):
     assert main(["run", "tour", "--headless", "-p", "benchmarks", "nb201,nb201_full"]) == 0
     out = capsys.readouterr().out
     assert "[reproduced]" in out
+
+
+def test_fetch_of_an_unverifiable_file_is_refused_with_exit_2(capsys):
+    assert main(["data", "fetch", "nas_bench_360", "--file", "ninapro_train.npy"]) == 2
+    assert "no recorded sha256" in capsys.readouterr().err
+
+
+def test_fetch_of_a_mirror_source_prints_verified_paths(capsys):
+    assert main(["data", "fetch", "suite_zero", "--file", "zc_nasbench101.json"]) == 0
+    assert "zc_nasbench101.json" in capsys.readouterr().out
