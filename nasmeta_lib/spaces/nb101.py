@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks.nb201 import InvalidArchitecture
-from nasmeta_lib.spaces.base import SPACES
+from nasmeta_lib.spaces.base import SPACES, StagedNetwork
 
 INTERIOR_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
 MAX_VERTICES = 7
@@ -145,7 +145,7 @@ class Cell(nn.Module):
         return result
 
 
-class NB101Network(nn.Module):
+class NB101Network(StagedNetwork):
     """Stem conv -> ``num_stacks`` stacks of ``num_modules_per_stack`` cells -> GAP -> linear.
 
     Each stack after the first starts with 2x2 max-pooling and doubles the channels.
@@ -164,19 +164,8 @@ class NB101Network(nn.Module):
                 layers.append(Cell(self.spec, C, C_out))
                 C = C_out
             stacks.append(nn.Sequential(*layers))
-        self.stacks = nn.ModuleList(stacks)
+        self.stages = nn.ModuleList(stacks)  # NB101's stacks
         self.classifier = nn.Linear(C, num_classes)
-
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Output of each stack."""
-        out, x = [], self.stem(x)
-        for stack in self.stacks:
-            x = stack(x)
-            out.append(x)
-        return out
-
-    def forward_pre_gap(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.forward_pre_gap(x).mean(dim=(2, 3)))

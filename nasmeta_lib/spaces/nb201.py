@@ -15,7 +15,7 @@ from torch import nn
 
 from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.benchmarks.nb201 import EDGES, N_NODES, InvalidArchitecture
-from nasmeta_lib.spaces.base import SPACES
+from nasmeta_lib.spaces.base import SPACES, StagedNetwork
 
 OpFactory = Callable[..., nn.Module]
 
@@ -153,7 +153,7 @@ class ResidualReduction(nn.Module):
         return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
 
-class CellNetwork(nn.Module):
+class CellNetwork(StagedNetwork):
     """Stem -> 3 stages of ``N`` cells (C, 2C, 4C channels) with residual reductions -> head.
 
     ``make_cell(C)`` builds one stride-1, C-channel cell; NB201 and TransNAS-Bench-101 micro share
@@ -175,14 +175,6 @@ class CellNetwork(nn.Module):
         self.head_act = nn.Sequential(nn.BatchNorm2d(4 * C), nn.ReLU(inplace=False))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(4 * C, num_classes)
-
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Output of each of the three stages (C, 2C, 4C channels)."""
-        out, x = [], self.stem(x)
-        for stage in self.stages:
-            x = stage(x)
-            out.append(x)
-        return out
 
     def forward_pre_gap(self, x: torch.Tensor) -> torch.Tensor:
         """The final feature map, after BN-ReLU and before pooling (used by Zen-score)."""

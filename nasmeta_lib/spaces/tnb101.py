@@ -17,7 +17,7 @@ from torch import nn
 
 from nasmeta_lib.benchmarks.encoding import TNB_MICRO_OPS
 from nasmeta_lib.benchmarks import nb201
-from nasmeta_lib.spaces.base import SPACES
+from nasmeta_lib.spaces.base import SPACES, StagedNetwork
 from nasmeta_lib.spaces.nb201 import OPS as NB201_OPS
 from nasmeta_lib.spaces.nb201 import Cell, ReLUConvBN, check_adjacency
 
@@ -29,7 +29,7 @@ def validate_ops(ops) -> tuple[str, ...]:
     return nb201.validate_ops(ops, tuple(OPS), "TransNAS-Bench-101 micro")
 
 
-class TNB101MicroNetwork(nn.Module):
+class TNB101MicroNetwork(StagedNetwork):
     """Encoder of one micro cell (six ops in ``nb201.EDGES`` order) plus a linear head."""
 
     def __init__(self, ops, num_classes: int = 63, base_channels: int = 64, macro_code: str = "41414"):
@@ -52,20 +52,9 @@ class TNB101MicroNetwork(nn.Module):
                 Cell(self.arch, C_out, C_out, 1, op_table=OPS),
             ))
             C = C_out
-        self.layers = nn.ModuleList(layers)
+        self.stages = nn.ModuleList(layers)  # the encoder's layers
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Linear(C, num_classes)
-
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Output of each encoder layer."""
-        out, x = [], self.stem(x)
-        for layer in self.layers:
-            x = layer(x)
-            out.append(x)
-        return out
-
-    def forward_pre_gap(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.pool(self.forward_pre_gap(x)).flatten(1))
