@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -72,12 +72,10 @@ class Chapter:
     params: tuple[Param, ...]
     profiles: dict[str, dict[str, Any]]
     run: Callable[[dict[str, Any], Context], Result]
-    notebook_name: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def notebook(self) -> Path:
-        return NOTEBOOK_DIR / (self.notebook_name or f"{self.name}.ipynb")
+        return NOTEBOOK_DIR / f"{self.name}.ipynb"
 
     def resolve(self, profile: str = "quick", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Full, validated parameters: the profile's defaults updated by ``overrides``.
