@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 
 from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
-from nasmeta_lib.models.training import Recipe, device, fit, n_parameters
+from nasmeta_lib.compute import device
+from nasmeta_lib.models.training import Recipe, fit, n_parameters
 from nasmeta_lib.searchers.darts import darts_search
 from nasmeta_lib.tasks import load_darcy_generated
 from nasmeta_lib.tasks.darcy_baselines import DarcyProblem

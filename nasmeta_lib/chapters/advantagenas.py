@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nasmeta_lib import benchmarks, stats
+from nasmeta_lib import benchmarks, compute, stats
 from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param, ParameterError
@@ -324,7 +324,7 @@ def run(params: dict, ctx: Context) -> Result:
     claims, metrics = _claims(params, curves, runs, moments, path, found, auc)
     table = benchmarks.load("nb201_full", "cifar100").frame["accuracy"]
     metrics.update(cifar100_random_cell_mean=float(table.mean()), cifar100_best_cell=float(table.max()),
-                   device=str(oneshot.device()))
+                   device=str(compute.device()))
     return Result(
         chapter="advantagenas", profile="", params=params, claims=claims, metrics=metrics,
         tables={"convergence": curves, "tabular_runs": runs, "moments": moments, "expected_path": path,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nasmeta_lib import benchmarks, spaces, stats
+from nasmeta_lib import benchmarks, compute, spaces, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.gennas.images import SOURCES, input_batch
 from nasmeta_lib.gennas.presets import PRESETS
@@ -32,10 +32,6 @@ NB101_STATEMENT = "On NAS-Bench-101 GenNAS reaches rho 0.85 where efficient base
 SPEEDUP_TARGET = 5.0
 
 
-def _device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def _train_cfg(p: dict, iters: int | None = None) -> TrainConfig:
     iters = iters or p["iters"]
     return TrainConfig(iters=iters, eval_every=min(p["eval_every"], iters))
@@ -45,7 +41,7 @@ class _Scorer:
     """Scores NB201-style cells grouped (GPU) or one network at a time (CPU)."""
 
     def __init__(self, p: dict, ctx: Context):
-        self.p, self.ctx, self.device = p, ctx, _device()
+        self.p, self.ctx, self.device = p, ctx, compute.device()
 
     def cells(self, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int) -> Scores:
         p = self.p
@@ -66,7 +62,7 @@ def _speed_claim(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, 
     archs = [list(o) for o in sample.ops[: p["speed_check_archs"]]]
     single = ctx.step("speed-check", lambda: score_models(
         lambda i: spaces.build("nb201", archs[i], C=p["C"], N=p["N"]), len(archs), images, task, cfg,
-        _device(), p["seed"]).to_json())
+        compute.device(), p["seed"]).to_json())
     one = single["seconds"] / len(archs)
     grouped = metrics["seconds_per_arch_nb201"]
     metrics |= {"seconds_per_arch_one_at_a_time": one, "grouped_speedup": one / grouped}
@@ -181,7 +177,7 @@ def _nb101(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: T
     def run() -> dict:
         build = lambda i: spaces.build("nb101", sample.ops[i], sample.adjacency[i], stem_channels=p["nb101_C"],
                                       num_modules_per_stack=p["nb101_modules"])
-        return score_models(build, len(sample), images, task, cfg, _device(), p["seed"], ctx.progress).to_json()
+        return score_models(build, len(sample), images, task, cfg, compute.device(), p["seed"], ctx.progress).to_json()
 
     result = ctx.step("nb101", run)
     score = -np.asarray(result["losses"])[:, -1]
@@ -202,7 +198,7 @@ def _full_space(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, ta
 def run(p: dict, ctx: Context) -> Result:
     if p["search_eval_archs"] > p["n_archs"]:
         raise ParameterError(f"search_eval_archs ({p['search_eval_archs']}) exceeds n_archs ({p['n_archs']})")
-    torch.set_num_threads(max(1, min(p["threads"], torch.get_num_threads())))
+    compute.use_threads(p["threads"])
     torch.backends.cudnn.benchmark = True  # fixed shapes per group: let cuDNN pick its fastest kernels
     scorer = _Scorer(p, ctx)
     task = PRESETS[p["task"]]
@@ -212,7 +208,7 @@ def run(p: dict, ctx: Context) -> Result:
 
     rho, curve, scored, seconds, sample, main_losses = _nb201(p, ctx, scorer, images, task, cfg)
     tables = {"nb201_rho": rho, "rho_vs_iterations": curve, "nb201_scores": scored}
-    metrics: dict = {"device": str(_device()), "seconds_per_arch_nb201": seconds[p["image_sources"][0]],
+    metrics: dict = {"device": str(compute.device()), "seconds_per_arch_nb201": seconds[p["image_sources"][0]],
                      "iters": p["iters"], "paper_iters": 100}
     claims = []
 
@@ -333,7 +329,7 @@ CHAPTER = Chapter(
         Param("full_space_archs", "int", "random cells of the full 15,625 NB201 table, CIFAR-100 (0 = skip)", low=0),
         Param("speed_check_archs", "int", "cells timed one at a time to measure the grouped speedup (0 = skip)", low=0),
         Param("n_boot", "int", "bootstrap resamples for rho CIs", low=10),
-        Param("threads", "int", "CPU threads for torch", low=1),
+        Param("threads", "int", "CPU threads for torch (at most the machine's cores)", low=1),
         Param("seed", "int", "seed for sampling, initialisation and signals", low=0),
     ),
     profiles={

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nasmeta_lib import benchmarks, stats
+from nasmeta_lib import benchmarks, compute, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.predictors import PREDICTORS, PROXY_ONLY
@@ -211,8 +211,8 @@ def _claims(params: dict, gains: pd.DataFrame) -> tuple[list[Claim], dict]:
 def run(params: dict, ctx: Context) -> Result:
     folds = _folds(params)
     _validate(params, folds)
-    torch.set_num_threads(params["threads"])
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    compute.use_threads(params["threads"])
+    device = compute.device()
     rows, timing = [], []
     for name in params["predictors"]:
         for approach in params["approaches"]:
@@ -315,7 +315,7 @@ CHAPTER = Chapter(
         Param("max_archs", "int", "architectures kept per setting (random sub-sample)", low=100, high=30000),
         Param("n_query", "int", "unlabelled architectures ranked per seed", low=10, high=5000),
         Param("meta_seed", "int", "seed of meta-training", low=0),
-        Param("threads", "int", "CPU threads for torch", low=1, high=64),
+        Param("threads", "int", "CPU threads for torch (at most the machine's cores)", low=1, high=64),
     ),
     profiles={"quick": QUICK, "full": FULL},
     run=run,

@@ -18,8 +18,8 @@ import torch
 
 from nasmeta_lib.benchmarks.nb201 import ops_of_index
 from nasmeta_lib.chapters.base import Chapter, Context
-from nasmeta_lib.models.training import Recipe, one_cpu_thread
-from nasmeta_lib.models.training import device as pick_device
+from nasmeta_lib.compute import device as pick_device, one_cpu_thread
+from nasmeta_lib.models.training import Recipe
 from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.results import Claim, Result, verdict
 from nasmeta_lib.tasks import load_darcy_generated, paper_results, status

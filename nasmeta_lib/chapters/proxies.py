@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 import pandas as pd
-import torch
 
-from nasmeta_lib import benchmarks, stats
+from nasmeta_lib import benchmarks, compute, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param
 from nasmeta_lib.proxies import INPUTS, PROXIES, make_batch, score_archs
@@ -42,7 +41,7 @@ def _score_setting(task: str, inputs: str, arch_ids: list[str], params: dict, ct
     frame = benchmarks.load("nb201", task).frame.set_index("arch_id").loc[arch_ids]
     num_classes, image_size = TASKS[task]
     batch = make_batch(inputs, num_classes, params["batch_size"], image_size, seed=params["seed"])
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = compute.device()
     ours = score_archs("nb201", zip(frame["ops"], frame["adjacency"]), params["proxies"], batch,
                        seed=params["seed"], device=device, progress=ctx.show_progress, num_classes=num_classes)
     records = []

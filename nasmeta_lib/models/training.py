@@ -6,7 +6,6 @@ SGD-Nesterov, step decay x0.2 at 30/60/80 % of training; FNO: Adam, halve every 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,25 +45,6 @@ class Recipe:
         if self.schedule == "halve":
             return torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, e // 5), gamma=0.5)
         raise ValueError(f"unknown schedule {self.schedule!r}")
-
-
-def device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-@contextmanager
-def one_cpu_thread(dev: torch.device):
-    """Train CPU models on one thread: on a shared machine extra threads oversubscribe the cores
-    (we measured 9x slower runs), and a fixed thread count keeps CPU results reproducible."""
-    if dev.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int) -> torch.Generator:

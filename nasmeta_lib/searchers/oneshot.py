@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks import nb201
+from nasmeta_lib.compute import device
 from nasmeta_lib.data import digits
 from nasmeta_lib.searchers.estimators import ArchOptimizer, Sample, make
 from nasmeta_lib.spaces.nb201 import CellNetwork, NB201Network, make_op
@@ -95,10 +96,6 @@ class SearchConfig:
 
 def _cosine(lr: float, t: int, total: int) -> float:
     return lr * 0.5 * (1 + math.cos(math.pi * min(t, total) / max(total, 1)))
-
-
-def device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _sync(dev: torch.device) -> None:
