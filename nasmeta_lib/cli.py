@@ -52,6 +52,15 @@ def _run(args: argparse.Namespace) -> int:
     overrides = _parse_overrides(args.param)
     chapter.resolve(args.profile, overrides)  # validate before anything starts
     t0 = time.perf_counter()
+    if args.steps:
+        try:
+            runner.run_headless(args.chapter, args.profile, overrides, force=args.force, steps=args.steps)
+        except chapters.StepsDone as stop:
+            print(f"{stop}.\nCheckpoints: {stop.partial_dir}\nRun the same command without --steps to finish "
+                  "(on another machine: carry that folder to the same path under its results folder).")
+            return 0
+        print("every step was computed: the run is complete")
+        return 0
     if args.headless or not runner.papermill_available():
         if not args.headless:
             print("papermill is not installed: running headless (results only, no notebook)")
@@ -110,6 +119,9 @@ def parser() -> argparse.ArgumentParser:
                      help="override a parameter (lists: comma-separated)")
     run.add_argument("--headless", action="store_true", help="run the experiment without Jupyter")
     run.add_argument("--force", action="store_true", help="recompute even if a result exists (headless)")
+    run.add_argument("--steps", nargs="+", metavar="STEP",
+                     help="headless: compute only these checkpointed steps, then stop before the first other "
+                          "one (split a full profile between machines; the run says which step comes next)")
     run.set_defaults(fn=_run)
 
     book = sub.add_parser("book", help="run chapters' notebooks and build the HTML book")

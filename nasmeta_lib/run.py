@@ -66,6 +66,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict[str, Any] | 
 
 
 def run_headless(name: str, profile: str = "quick", overrides: dict[str, Any] | None = None,
-                 force: bool = False) -> Result:
-    """Run a chapter's experiment without Jupyter (e.g. on a GPU machine)."""
-    return chapters.get(name).execute(profile, force=force, **(overrides or {}))
+                 force: bool = False, steps: list[str] | None = None) -> Result:
+    """Run a chapter's experiment without Jupyter (e.g. on a GPU machine); ``steps``: see
+    :meth:`~nasmeta_lib.chapters.Chapter.execute`."""
+    return chapters.get(name).execute(profile, force=force, steps=steps, **(overrides or {}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -211,3 +213,21 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
                                             "gennas.nb101"}
     assert all(c.verdict in ("reproduced", "partly", "not reproduced") for c in r.claims)
     assert set(r.tables) >= {"nb201_rho", "rho_vs_iterations", "tnb101_micro_rho", "task_search_history", "nb101_rho"}
+
+
+@pytest.mark.slow
+def test_nb101_step_alone_then_the_rest_resumes_from_it(tmp_path, monkeypatch, capsys):
+    """The CPU/GPU split of the full profile: ``--steps nb101`` here, the rest elsewhere."""
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path))
+    from nasmeta_lib.cli import main
+
+    tiny = ["-p", "n_archs", "6", "-p", "iters", "2", "-p", "eval_every", "1", "-p", "tnb_archs", "0",
+            "-p", "search_population", "0", "-p", "search_eval_archs", "3", "-p", "C", "2", "-p", "nb101_archs", "3",
+            "-p", "nb101_C", "8", "-p", "n_boot", "20", "-p", "image_sources", "noise"]
+    assert main(["run", "gennas", "--headless", "--steps", "nb101", *tiny]) == 0
+    out = capsys.readouterr().out
+    assert "stopped before step 'nb201-noise'" in out and "checkpointed so far: nb101" in out
+    assert not list(tmp_path.glob("gennas/quick-*.json"))
+    assert main(["run", "gennas", "--headless", *tiny]) == 0
+    (result,) = tmp_path.glob("gennas/quick-*.json")
+    assert json.loads(result.read_text())["metrics"]["device_nb101"] == "cpu"

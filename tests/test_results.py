@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from nasmeta_lib.chapters import Chapter, Context
+from nasmeta_lib.chapters import Chapter, Context, StepsDone
 from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.results import Claim, Result, param_hash, result_path
 
@@ -70,6 +70,17 @@ def test_interrupted_run_leaves_no_result_and_resumes_finished_steps():
     assert CALLS == ["step0", "step1", "step2", "step2"]
     assert res.metrics["sum"] == 15 and path.exists()
     assert not (path.parent / ".partial" / path.stem).exists()  # checkpoints cleaned after success
+
+
+def test_a_run_limited_to_some_steps_stops_and_a_later_run_resumes_from_them():
+    CALLS.clear()
+    with pytest.raises(StepsDone) as stop:
+        TOY.execute("quick", scale=7, steps=["step-0", "step-1"])
+    assert CALLS == ["step0", "step1"]
+    assert stop.value.next_step == "step-2" and stop.value.computed == ["step-0", "step-1"]
+    assert not result_path("toy", "quick", TOY.resolve("quick", {"scale": 7})).exists()
+    res = TOY.execute("quick", scale=7)  # e.g. on another machine, with the checkpoints carried over
+    assert CALLS == ["step0", "step1", "step2"] and res.metrics["sum"] == 21
 
 
 def test_bad_parameters_raise_before_any_work():

@@ -4,11 +4,17 @@
 # Prerequisites travel with the checkout: .whl/ (wheels of pooch, platformdirs, nas-bench-graph
 # for the machine's Python) and .devdata/ (a copy of the data mirror). Each chapter runs in its
 # own process under a time limit, so one failure or overrun does not cost the others; results
-# (with provenance) and logs land in OUTDIR.
+# (with provenance) and logs land in OUTDIR. Checkpoints carried in results/<chapter>/.partial
+# (e.g. from `nasmeta run gennas --profile full --headless --steps nb101` on a CPU) are resumed,
+# and an overrun chapter's checkpoints come back in OUTDIR/results/<chapter>/.partial for the
+# next call. The machine has no .git: pass NASMETA_GIT_SHA=$(git rev-parse HEAD) for provenance.
 set -uo pipefail
 out=${1:?usage: gpu_full_profile.sh OUTDIR CHAPTER:SECONDS ...}
 shift
 mkdir -p "$out/results" "$out/logs"
+for partial in results/*/.partial; do
+  [ -d "$partial" ] && mkdir -p "$out/$(dirname "$partial")" && cp -r "$partial" "$out/$(dirname "$partial")/"
+done
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH="/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"

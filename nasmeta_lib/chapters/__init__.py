@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from nasmeta_lib.chapters.base import PROFILES, Chapter, Context
+from nasmeta_lib.chapters.base import PROFILES, Chapter, Context, StepsDone
 
 
 @lru_cache(maxsize=1)
@@ -29,4 +29,4 @@ def get(name: str) -> Chapter:
     return chapters[name]
 
 
-__all__ = ["PROFILES", "Chapter", "Context", "get", "registry"]
+__all__ = ["PROFILES", "Chapter", "Context", "StepsDone", "get", "registry"]

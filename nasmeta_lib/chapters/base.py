@@ -27,17 +27,29 @@ T = TypeVar("T")
 PROFILES = ("quick", "full")
 
 
+class StepsDone(Exception):
+    """A run limited to some steps (``--steps``) reached a step it was not asked to compute."""
+
+    def __init__(self, next_step: str, computed: list[str], partial_dir: Path):
+        self.next_step, self.computed, self.partial_dir = next_step, computed, partial_dir
+        super().__init__(f"stopped before step {next_step!r}; checkpointed so far: {', '.join(computed) or 'none'}")
+
+
 class Context:
     """Services a running experiment gets: progress bars and resumable checkpoints.
 
     ``ctx.step(key, fn)`` returns ``fn()``, saving its JSON-able value under ``key``; if the run
     is interrupted and restarted with the same parameters, finished steps are read back.
+    ``only`` limits a run to some steps: it stops (:class:`StepsDone`) at the first other step
+    without a checkpoint. That splits a full profile between machines, e.g. the steps a CPU
+    handles well here and the rest on a GPU machine that resumes from the carried checkpoints.
     """
 
-    def __init__(self, partial_dir: Path, progress: bool = True):
+    def __init__(self, partial_dir: Path, progress: bool = True, only: frozenset[str] | None = None):
         self.partial_dir = partial_dir
         # papermill runs set NASMETA_PROGRESS=0: bars would be frozen into the book's pages
         self.show_progress = progress and os.environ.get("NASMETA_PROGRESS", "1") != "0"
+        self.only = only
 
     def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
         return tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False)
@@ -47,6 +59,9 @@ class Context:
         path = self.partial_dir / f"{safe}.json"
         if path.exists():
             return json.loads(path.read_text())
+        if self.only is not None and key not in self.only:
+            done = sorted(p.stem for p in self.partial_dir.glob("*.json")) if self.partial_dir.exists() else []
+            raise StepsDone(key, done, self.partial_dir)
         value = fn()
         write_atomic(path, json.dumps(value, default=_plain))
         return json.loads(path.read_text())  # callers see the same types on first and resumed runs
@@ -89,8 +104,13 @@ class Chapter:
         params.update(validate(self.params, given))
         return params
 
-    def execute(self, profile: str = "quick", force: bool = False, progress: bool = True, **overrides: Any) -> Result:
-        """Run (or reload) the chapter's experiment; see the module docstring."""
+    def execute(self, profile: str = "quick", force: bool = False, progress: bool = True,
+                steps: Iterable[str] | None = None, **overrides: Any) -> Result:
+        """Run (or reload) the chapter's experiment; see the module docstring.
+
+        ``steps`` computes only those checkpointed steps and raises :class:`StepsDone` at the
+        first other one (see :class:`Context`); without it the run goes to the end.
+        """
         params = self.resolve(profile, overrides)
         path = result_path(self.name, profile, params)
         if path.exists() and not force:
@@ -98,7 +118,7 @@ class Chapter:
         partial = path.parent / ".partial" / path.stem
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
-        result = self.run(params, Context(partial, progress))
+        result = self.run(params, Context(partial, progress, None if steps is None else frozenset(steps)))
         result.chapter, result.profile, result.params = self.name, profile, params
         result.provenance = provenance(params, time.perf_counter() - t0, started)
         write_atomic(path, result.to_json())
