@@ -22,6 +22,16 @@ def spearman(x, y) -> float:
     return float("nan") if pairs is None else float(stats.spearmanr(*pairs).statistic)
 
 
+def spearman_test(x, y) -> tuple[float, float]:
+    """Spearman rho and its two-sided p-value (no correlation), same conventions; (NaN, NaN) if undefined.
+    With a handful of points a large rho can still be chance: report both."""
+    pairs = _finite_pairs(x, y)
+    if pairs is None:
+        return float("nan"), float("nan")
+    res = stats.spearmanr(*pairs)
+    return float(res.statistic), float(res.pvalue)
+
+
 def kendall(x, y) -> float:
     """Kendall tau with the same conventions as :func:`spearman`."""
     pairs = _finite_pairs(x, y)

@@ -49,3 +49,9 @@ def test_tiny_run_produces_tables_and_computed_verdicts():
     gains = result.tables["gains"]
     assert set(gains.setting) == {"nb201/cifar10", "nb101/cifar10", "nbgraph/proteins"}
     assert gains.set_index("setting").loc["nb101/cifar10", "task_correlation"].eq(0).all()
+    tests = result.tables["correlation_tests"]
+    assert set(tests.settings) == {"all settings", "settings with 10+ proxies"}
+    assert tests.p_value.dropna().between(0, 1).all()
+    # Suite-Zero samples store 11-12 proxies (NB201 lacks zen; NB101 nwot and zen); NAS-Bench-Graph only params
+    stored = result.tables["task_correlation"].set_index("setting").n_proxies
+    assert stored["nb201/cifar10"] == 12 and stored["nb101/cifar10"] == 11 and stored["nbgraph/proteins"] == 1

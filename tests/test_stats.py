@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from nasmeta_lib import stats
 
@@ -34,3 +35,12 @@ def test_mean_ci_and_percentile():
     mean, lo, hi = stats.mean_ci([1.0, 2.0, 3.0])
     assert mean == 2.0 and lo < 2.0 < hi
     assert stats.percentile_in_pool(5, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) == 50.0
+
+
+def test_spearman_test_gives_a_p_value_that_shrinks_with_evidence():
+    x = np.arange(12.0)
+    rho, p = stats.spearman_test(x, x + np.sin(x))
+    assert rho > 0.9 and p < 0.001
+    rho5, p5 = stats.spearman_test(x[:5], [0, 2, 1, 3, 4])
+    assert rho5 == pytest.approx(0.9) and p5 > 0.01  # five points, one swap: far weaker evidence than twelve
+    assert all(math.isnan(v) for v in stats.spearman_test([1, 1, 1, 1], [1, 2, 3, 4]))

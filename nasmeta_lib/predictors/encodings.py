@@ -185,6 +185,11 @@ class EncodedSetting:
     def has_proxies(self) -> bool:
         return bool(self.zmask[0].any())
 
+    @property
+    def n_proxies(self) -> int:
+        """How many zero-cost proxies are stored (latency aside): 10-12 for Suite-Zero settings."""
+        return int(self.zmask[0, : len(benchmarks.PROXIES)].sum())
+
     def take(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
         return {k: getattr(self, k)[idx] for k in ("x", "adj", "mask", "z", "zmask", "y")}
 
