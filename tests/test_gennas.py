@@ -162,6 +162,21 @@ def test_scores_are_reproducible_with_a_seed():
     np.testing.assert_array_equal(a.losses, b.losses)
 
 
+def test_scoring_in_parts_equals_one_call():
+    """What lets a long run checkpoint part by part without changing its numbers."""
+    images, task, cfg = input_batch("noise", 4, 32), PRESETS["sin2d"], TrainConfig(iters=2, eval_every=2)
+    archs = ARCHS  # three cells: parts of two and one
+    whole = score_cells(archs, images, task, cfg, C=2, N=1, group_size=2, seed=3).losses
+    parts = [score_cells(archs[s:s + 2], images, task, cfg, C=2, N=1, group_size=2, seed=3, offset=s).losses for s in (0, 2)]
+    np.testing.assert_allclose(np.concatenate(parts), whole, rtol=1e-6)
+    build = lambda i: spaces.build("nb201", archs[i], C=2, N=1)
+    whole = score_models(build, 3, images, task, cfg, seed=3).losses
+    tail = score_models(lambda i: build(i + 1), 2, images, task, cfg, seed=3, offset=1).losses
+    np.testing.assert_allclose(tail, whole[1:], rtol=1e-6)
+    with pytest.raises(ValueError, match="multiple of group_size"):
+        score_cells(archs, images, task, cfg, C=2, N=1, group_size=2, offset=1)
+
+
 def test_grouped_scoring_with_one_task_per_arch():
     images = input_batch("noise", 4, 32)
     rng = np.random.default_rng(0)
@@ -226,7 +241,7 @@ def test_nb101_step_alone_then_the_rest_resumes_from_it(tmp_path, monkeypatch, c
             "-p", "nb101_C", "8", "-p", "n_boot", "20", "-p", "image_sources", "noise"]
     assert main(["run", "gennas", "--headless", "--steps", "nb101", *tiny]) == 0
     out = capsys.readouterr().out
-    assert "stopped before step 'nb201-noise'" in out and "checkpointed so far: nb101" in out
+    assert "stopped before step 'nb201-noise-0'" in out and "checkpointed so far: nb101" in out
     assert not list(tmp_path.glob("gennas/quick-*.json"))
     assert main(["run", "gennas", "--headless", *tiny]) == 0
     (result,) = tmp_path.glob("gennas/quick-*.json")

@@ -30,6 +30,7 @@ PAPER_NB101 = 0.85
 PAPER_NB101_BASELINE = 0.38
 NB101_STATEMENT = "On NAS-Bench-101 GenNAS reaches rho 0.85 where efficient baselines reach 0.38"
 SPEEDUP_TARGET = 5.0
+CHUNK = 50  # cells per checkpoint when training one network at a time (grouped: one group)
 
 
 def _train_cfg(p: dict, iters: int | None = None) -> TrainConfig:
@@ -43,17 +44,27 @@ class _Scorer:
     def __init__(self, p: dict, ctx: Context):
         self.p, self.ctx, self.device = p, ctx, compute.device()
 
-    def cells(self, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int) -> Scores:
+    def cells(self, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int, offset: int = 0) -> Scores:
         p = self.p
         if p["batched"]:
             return score_cells(archs, images, task, cfg, p["C"], p["N"], p["group_size"], self.device,
-                               seed, self.ctx.progress)
+                               seed, self.ctx.progress, offset)
         if not isinstance(task, TaskConfig):  # one task per arch (the task search): score each alone
             parts = [score_models(lambda _, a=a: spaces.build("nb201", a, C=p["C"], N=p["N"]), 1, images, t, cfg,
                                   self.device, seed + i) for i, (a, t) in enumerate(zip(archs, task))]
             return Scores(np.concatenate([s.losses for s in parts]), cfg.eval_steps, sum(s.seconds for s in parts))
         return score_models(lambda i: spaces.build("nb201", archs[i], C=p["C"], N=p["N"]), len(archs), images,
-                            task, cfg, self.device, seed, self.ctx.progress)
+                            task, cfg, self.device, seed, self.ctx.progress, offset)
+
+    def checkpointed(self, key: str, archs: list, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
+                     seed: int) -> dict:
+        """:meth:`cells` in parts, each a checkpointed step ``key-<i>``, so that a run stopped by a
+        time limit (a GPU call, say) resumes after its last finished part; the scores equal one call's."""
+        size = self.p["group_size"] if self.p["batched"] else CHUNK
+        parts = [self.ctx.step(f"{key}-{i}", lambda s=start: self.cells(archs[s:s + size], images, task, cfg, seed, s).to_json())
+                 for i, start in enumerate(range(0, len(archs), size))]
+        return {"losses": [row for part in parts for row in part["losses"]], "steps": parts[0]["steps"],
+                "seconds": sum(part["seconds"] for part in parts)}
 
 
 def _speed_claim(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
@@ -90,14 +101,13 @@ def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return frame.sample(n, random_state=seed).reset_index(drop=True)
 
 
-def _nb201(p: dict, ctx: Context, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainConfig):
+def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainConfig):
     tables = {t: benchmarks.load("nb201", t).frame for t in NB201_TASKS}
     sample = _sample(tables["cifar10"], p["n_archs"], p["seed"])
     archs = [list(o) for o in sample.ops]
     runs = {}
     for source in p["image_sources"]:
-        runs[source] = ctx.step(f"nb201-{source}", lambda s=source: scorer.cells(
-            archs, images[s], task, cfg, p["seed"]).to_json())
+        runs[source] = scorer.checkpointed(f"nb201-{source}", archs, images[source], task, cfg, p["seed"])
     main = runs[p["image_sources"][0]]
     rows, curve = [], []
     for dataset, frame in tables.items():
@@ -142,8 +152,7 @@ def _task_search(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, m
     history = ctx.step("task-search", run_search)
     winner = TaskConfig.from_dict(best(history)["task"])
     held = sample.iloc[: p["search_eval_archs"]]
-    run = ctx.step("search-heldout", lambda: scorer.cells(
-        [list(o) for o in held.ops], images, winner, _train_cfg(p), p["seed"]).to_json())
+    run = scorer.checkpointed("search-heldout", [list(o) for o in held.ops], images, winner, _train_cfg(p), p["seed"])
     compare = [
         _rho_row("searched task", -np.asarray(run["losses"])[:, -1], held.accuracy, p["n_boot"], p["seed"]),
         # the preset's scores of the same cells come from the main run (same seeds and settings)
@@ -154,12 +163,12 @@ def _task_search(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, m
     return hist_frame, pd.DataFrame(compare), winner
 
 
-def _tnb(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig):
+def _tnb(p: dict, scorer: _Scorer, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig):
     tasks = benchmarks.REGISTRY["tnb101_micro"].tasks
     frames = {t: benchmarks.load("tnb101_micro", t) for t in tasks}
     sample = _sample(frames[tasks[0]].frame, p["tnb_archs"], p["seed"])
     archs = [list(o) for o in sample.ops]
-    run = ctx.step("tnb101-micro", lambda: scorer.cells(archs, images, task, cfg, p["seed"]).to_json())
+    run = scorer.checkpointed("tnb101-micro", archs, images, task, cfg, p["seed"])
     score = -np.asarray(run["losses"])[:, -1]
     rows = []
     for t, table in frames.items():
@@ -188,11 +197,11 @@ def _nb101(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: T
     return pd.DataFrame(rows), result["seconds"] / len(sample), result["device"]
 
 
-def _full_space(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig):
+def _full_space(p: dict, scorer: _Scorer, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig):
     frame = benchmarks.load("nb201_full", "cifar100").frame
     sample = _sample(frame, p["full_space_archs"], p["seed"] + 2)
     archs = [list(o) for o in sample.ops]
-    run = ctx.step("nb201-full", lambda: scorer.cells(archs, images, task, cfg, p["seed"]).to_json())
+    run = scorer.checkpointed("nb201-full", archs, images, task, cfg, p["seed"])
     return pd.DataFrame([_rho_row("GenNAS", -np.asarray(run["losses"])[:, -1], sample.accuracy,
                                   p["n_boot"], p["seed"])])
 
@@ -212,7 +221,7 @@ def run(p: dict, ctx: Context) -> Result:
     # does the rest.
     nb101 = _nb101(p, ctx, main_images, task, cfg) if p["nb101_archs"] > 0 else None
 
-    rho, curve, scored, seconds, sample, main_losses = _nb201(p, ctx, scorer, images, task, cfg)
+    rho, curve, scored, seconds, sample, main_losses = _nb201(p, scorer, images, task, cfg)
     tables = {"nb201_rho": rho, "rho_vs_iterations": curve, "nb201_scores": scored}
     metrics: dict = {"device": str(compute.device()), "seconds_per_arch_nb201": seconds[p["image_sources"][0]],
                      "iters": p["iters"], "paper_iters": 100}
@@ -266,11 +275,11 @@ def run(p: dict, ctx: Context) -> Result:
         ))
 
     if p["tnb_archs"] > 0:
-        tnb, sec = _tnb(p, ctx, scorer, main_images, task, cfg)
+        tnb, sec = _tnb(p, scorer, main_images, task, cfg)
         tables["tnb101_micro_rho"] = tnb
         metrics["seconds_per_arch_tnb"] = sec
     if p["full_space_archs"] > 0:
-        tables["nb201_full_rho"] = _full_space(p, ctx, scorer, main_images, task, cfg)
+        tables["nb201_full_rho"] = _full_space(p, scorer, main_images, task, cfg)
         metrics["rho_nb201_full_cifar100"] = float(tables["nb201_full_rho"].spearman.iloc[0])
 
     if nb101 is not None:

@@ -53,12 +53,17 @@ def _stack_targets(tasks: Sequence[TaskConfig], images: torch.Tensor, seed: int)
 
 def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: TaskConfig | Sequence[TaskConfig],
                 cfg: TrainConfig = TrainConfig(), C: int = 16, N: int = 5, group_size: int = 64,
-                device: torch.device | str = "cpu", seed: int = 0, progress: Progress = _no_progress) -> Scores:
+                device: torch.device | str = "cpu", seed: int = 0, progress: Progress = _no_progress,
+                offset: int = 0) -> Scores:
     """GenNAS losses of NB201-style cells, ``group_size`` networks trained at once.
 
     ``tasks`` is one task for all archs or one per arch (the task search scores many tasks on the
-    same labelled archs in one group). All tasks must share target channel counts.
+    same labelled archs in one group). All tasks must share target channel counts. ``offset`` (a
+    multiple of ``group_size``) is the index of ``archs[0]`` in a longer list scored in parts: the
+    seeds follow global indices, so the parts' scores equal those of one call on the whole list.
     """
+    if offset % group_size:
+        raise ValueError(f"offset {offset} is not a multiple of group_size {group_size}")
     tasks = [tasks] * len(archs) if isinstance(tasks, TaskConfig) else list(tasks)
     if len(tasks) != len(archs):
         raise ValueError(f"{len(archs)} archs but {len(tasks)} tasks")
@@ -73,7 +78,7 @@ def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: Tas
     starts = range(0, len(archs), group_size)
     for g, start in enumerate(progress(starts, "GenNAS groups")):
         chunk = slice(start, start + group_size)
-        torch.manual_seed(seed * 100_003 + g)
+        torch.manual_seed(seed * 100_003 + offset // group_size + g)
         net = GroupedCellNetwork(archs[chunk], C, N, tasks[0].channels, tasks[0].size).to(device)
         targets = shared if one_task else _stack_targets(tasks[chunk], images.cpu(), seed)
         losses.append(train_and_score(net, images, targets, tasks[chunk] if not one_task else tasks[:1], cfg, seed).T)
@@ -84,15 +89,16 @@ def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: Tas
 
 def score_models(build: Callable[[int], nn.Module], n: int, images: torch.Tensor, task: TaskConfig,
                  cfg: TrainConfig = TrainConfig(), device: torch.device | str = "cpu", seed: int = 0,
-                 progress: Progress = _no_progress) -> Scores:
-    """GenNAS losses of ``n`` networks built one at a time by ``build(i)`` (any ``features`` model)."""
+                 progress: Progress = _no_progress, offset: int = 0) -> Scores:
+    """GenNAS losses of ``n`` networks built one at a time by ``build(i)`` (any ``features`` model);
+    ``offset``: as in :func:`score_cells`."""
     device = torch.device(device)
     images = images.to(device)
     targets = [t[:, None] for t in build_targets(task, images.cpu(), seed)]
     losses = []
     t0 = time.perf_counter()
     for i in progress(range(n), "GenNAS models"):
-        torch.manual_seed(seed * 100_003 + i)
+        torch.manual_seed(seed * 100_003 + offset + i)
         model = GenNASModel(build(i), task.channels, task.size).to(device)
         losses.append(train_and_score(model, images, targets, [task], cfg, seed)[:, 0])
     if device.type == "cuda":
