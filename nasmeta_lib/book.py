@@ -56,14 +56,16 @@ def data_page() -> str:
 def current_results() -> dict[str, tuple[Path, Result]]:
     """Per chapter, the result of its *current* profile parameters: full over quick.
 
-    Results of older parameter sets (stale files in ``results/``) are never shown.
+    Results of older parameter sets or of an older version of the chapter's analysis (stale files
+    in ``results/``) are never shown.
     """
     found = {}
     for name, chapter in chapters.registry().items():
         for profile in PROFILES:
-            path = result_path(name, profile, chapter.resolve(profile))
-            if path.exists():
-                found[name] = (path, Result.load(path))
+            params = chapter.resolve(profile)
+            result = chapter.saved(profile, params)
+            if result is not None:
+                found[name] = (result_path(name, profile, params), result)
                 break
     return found
 

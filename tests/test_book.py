@@ -56,3 +56,18 @@ def test_ledger_lists_every_chapter_even_without_results(tmp_path, monkeypatch):
     assert set(frame["chapter"]) == {c.title for c in chapters.registry().values()}
     assert (frame["ours"] == "no result yet").all()
     assert "NOT RUN" in book.ledger_page()
+
+
+def test_ledger_skips_a_result_written_by_an_older_version_of_the_chapter(tmp_path, monkeypatch):
+    from nasmeta_lib import chapters
+
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path))
+    tour = chapters.get("tour")
+    tour.execute("quick", progress=False)
+    assert "tour" in book.current_results()
+    object.__setattr__(tour, "version", tour.version + 1)  # the analysis changed (Chapter is frozen)
+    try:
+        assert "tour" not in book.current_results()
+        assert (book.ledger_frame().query("chapter == @tour.title")["ours"] == "no result yet").all()
+    finally:
+        object.__setattr__(tour, "version", tour.version - 1)

@@ -83,6 +83,19 @@ def test_a_run_limited_to_some_steps_stops_and_a_later_run_resumes_from_them():
     assert CALLS == ["step0", "step1", "step2"] and res.metrics["sum"] == 21
 
 
+def test_a_result_of_an_older_chapter_version_is_recomputed_not_reused():
+    CALLS.clear()
+    first = TOY.execute("quick", scale=4)
+    assert first.provenance["chapter_version"] == 1
+    object.__setattr__(TOY, "version", 2)  # the analysis changed
+    try:
+        assert TOY.saved("quick", TOY.resolve("quick", {"scale": 4})) is None
+        second = TOY.execute("quick", scale=4)
+    finally:
+        object.__setattr__(TOY, "version", 1)
+    assert CALLS == ["step0", "step1", "step2"] * 2 and second.provenance["chapter_version"] == 2
+
+
 def test_bad_parameters_raise_before_any_work():
     CALLS.clear()
     with pytest.raises(ParameterError):

@@ -87,6 +87,9 @@ class Chapter:
     params: tuple[Param, ...]
     profiles: dict[str, dict[str, Any]]
     run: Callable[[dict[str, Any], Context], Result]
+    # Bump when the analysis changes (claims, verdict rules, tables): result files written by an
+    # older version are then recomputed, and never shown in the book, instead of silently reused.
+    version: int = 1
 
     @property
     def notebook(self) -> Path:
@@ -113,17 +116,27 @@ class Chapter:
         """
         params = self.resolve(profile, overrides)
         path = result_path(self.name, profile, params)
-        if path.exists() and not force:
-            return Result.load(path)
+        saved = None if force else self.saved(profile, params)
+        if saved is not None:
+            return saved
         partial = path.parent / ".partial" / path.stem
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
         result = self.run(params, Context(partial, progress, None if steps is None else frozenset(steps)))
         result.chapter, result.profile, result.params = self.name, profile, params
-        result.provenance = provenance(params, time.perf_counter() - t0, started)
+        result.provenance = provenance(params, time.perf_counter() - t0, started) | {"chapter_version": self.version}
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
         return Result.load(path)
+
+    def saved(self, profile: str, params: dict[str, Any]) -> Result | None:
+        """The saved result of these parameters, if one exists and this version of the chapter wrote it
+        (files from before versions were recorded count as version 1)."""
+        path = result_path(self.name, profile, params)
+        if not path.exists():
+            return None
+        result = Result.load(path)
+        return result if result.provenance.get("chapter_version", 1) == self.version else None
 
     def help(self) -> str:
         lines = [f"{self.name}: {self.title}", "", "parameters:"]
