@@ -25,6 +25,10 @@ def test_notebooks_have_a_kernelspec_and_a_parameters_cell():
             f"{chapter.name}: parameters cell is stale; run `python -m nasmeta_lib.notebook`"
         assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
             f"{chapter.name}: commit notebooks without outputs"
+        code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code" and c is not tagged[0])
+        passed = {p.name for p in chapter.params if f"{p.name}={p.name}" in code}
+        assert passed == {p.name for p in chapter.params}, \
+            f"{chapter.name}: the notebook ignores papermill values of {sorted({p.name for p in chapter.params} - passed)}"
 
 
 def test_bad_parameters_stop_before_a_kernel_starts(tmp_path):

@@ -24,6 +24,8 @@ def test_bad_parameters_fail_before_any_work():
         ch.execute("quick", **{**TINY, "extrapolation_targets": ["tnb101_micro/jigsaw"]})
     with pytest.raises(ParameterError):
         ch.execute("quick", **{**TINY, "approaches": ["scratch", "bayes"]})
+    with pytest.raises(ParameterError, match="adam_adaptation"):
+        ch.execute("quick", **{**TINY, "adam_adaptation": ["maml"]})  # maml does not run in TINY
 
 
 def test_task_correlation_uses_shared_architectures_of_the_same_space():
@@ -55,3 +57,12 @@ def test_tiny_run_produces_tables_and_computed_verdicts():
     # Suite-Zero samples store 11-12 proxies (NB201 lacks zen; NB101 nwot and zen); NAS-Bench-Graph only params
     stored = result.tables["task_correlation"].set_index("setting").n_proxies
     assert stored["nb201/cifar10"] == 12 and stored["nb101/cifar10"] == 11 and stored["nbgraph/proteins"] == 1
+
+
+def test_equal_budget_adaptation_adds_its_own_rows_and_gains():
+    result = get("metalearning").execute("quick", progress=False, **{**TINY, "adam_adaptation": ["fomaml"]})
+    scores, gains = result.tables["scores"], result.tables["gains"]
+    assert set(scores.approach) == {"scratch", "fomaml", "fomaml+adam"}
+    plain = scores[scores.approach == "fomaml"].spearman.to_numpy()
+    assert len(plain) == (scores.approach == "fomaml+adam").sum()
+    assert "fomaml+adam" in set(gains.approach) and "gain_fomaml+adam_10shots" in result.metrics

@@ -15,6 +15,7 @@ and a correlation of 0.
 
 from __future__ import annotations
 
+import itertools
 import time
 from functools import lru_cache, partial
 
@@ -82,6 +83,8 @@ def _folds(params: dict) -> list[dict]:
 
 def _validate(params: dict, folds: list[dict]) -> None:
     spaces = {benchmarks.parse_key(k).space for k in folds[-1]["pool"]} if folds[-1]["experiment"] == "extrapolation" else set()
+    if missing := set(params["adam_adaptation"]) - set(params["approaches"]):
+        raise ParameterError(f"adam_adaptation names approaches that do not run: {', '.join(sorted(missing))}")
     for t in params["extrapolation_targets"]:
         if benchmarks.parse_key(t).space in spaces:
             raise ParameterError(f"extrapolation target {t!r} is in a search space the extrapolation sources cover")
@@ -122,15 +125,18 @@ def _evaluate_predictor(name: str, approach: str, folds: list[dict], params: dic
     cases = [(i, t) for i, f in enumerate(folds) for t in f["targets"]]
     case_inits = None if inits is None else {k: v[[i for i, _ in cases]] for k, v in inits.items()}
     seeds = list(range(params["seeds"]))
+    # "<approach>+adam": the transferred start trained like from scratch, an equal-budget comparison
+    adaptations = [("sgd", approach)] + ([("adam", f"{approach}+adam")] if approach in params["adam_adaptation"] else [])
     rows = []
-    for shots in params["shots"]:
-        scores = meta.evaluate(build, case_inits, [enc(t) for _, t in cases], shots, seeds, cfg, params["n_query"], device)
+    for (adapt, label), shots in itertools.product(adaptations, params["shots"]):
+        scores = meta.evaluate(build, case_inits, [enc(t) for _, t in cases], shots, seeds, cfg, params["n_query"], device,
+                               adapt=adapt)
         for (i, target), per_seed in zip(cases, scores):
             rows += [
                 {
                     "experiment": folds[i]["experiment"],
                     "predictor": name,
-                    "approach": approach,
+                    "approach": label,
                     "setting": target,
                     "shots": shots,
                     "seed": seed,
@@ -224,7 +230,9 @@ def _claims(params: dict, gains: pd.DataFrame) -> tuple[list[Claim], dict]:
         + ", ".join(f"{r.setting}: {r.gain:+.3f}" for r in at.itertuples()),
         verdict="not run" if not len(at) else verdict(mean_ext > 0, partly=2 * ext_wins >= len(at)),
     ))
-    metrics = {f"gain_{method}_{s}shots": v for s, v in by_shots.items()} | {
+    budget = gains[(gains.predictor == main) & (gains.approach == f"{method}+adam") & (gains.experiment == "leave-one-out")]
+    equal_budget = {f"gain_{method}+adam_{s}shots": float(budget[budget.shots == s].gain.mean()) for s in few} if len(budget) else {}
+    metrics = equal_budget | {f"gain_{method}_{s}shots": v for s, v in by_shots.items()} | {
         "task_correlation_vs_gain": rho_tc, "task_correlation_p_value": p_tc, "extrapolation_gain": mean_ext}
     return claims, metrics
 
@@ -286,6 +294,7 @@ QUICK = {
     "extrapolation_targets": ["nbgraph/cora", "nbgraph/proteins"],
     "predictors": ["gcn_proxy", "mlp_proxy"],
     "approaches": ["scratch", "pretrain", "maml", "fomaml"],
+    "adam_adaptation": [],
     "shots": [10, 20, 50],
     "seeds": 3,
     "iterations": 40,
@@ -304,6 +313,7 @@ FULL = QUICK | {
     "extrapolation_targets": [k for k in _setting_keys() if benchmarks.parse_key(k).space in ("nbgraph", "nb101")],
     "predictors": ["gcn_proxy", "mlp_proxy", "mlp_onehot"],
     "approaches": list(APPROACHES),
+    "adam_adaptation": ["pretrain", "maml"],
     "seeds": 10,
     "iterations": 100,
     "meta_batch": 8,
@@ -329,6 +339,8 @@ CHAPTER = Chapter(
         Param("extrapolation_targets", "str", "settings of unseen spaces to adapt to", many=True, min_items=0, choices=_setting_keys),
         Param("predictors", "str", "predictors (the first one carries the verdicts)", many=True, choices=lambda: PREDICTORS.names()),
         Param("approaches", "str", "how the predictor is trained", many=True, choices=APPROACHES),
+        Param("adam_adaptation", "str", "transfer approaches also adapted with the from-scratch recipe (Adam, "
+              "scratch_steps): the same training from a different start", many=True, min_items=0, choices=meta.OUTER_METHODS),
         Param("shots", "int", "labelled architectures of the target setting", many=True, low=3, high=200),
         Param("seeds", "int", "seeds per (setting, shots)", low=1, high=50),
         Param("iterations", "int", "meta-training outer steps", low=1, high=5000),

@@ -48,8 +48,12 @@ def gain_vs_correlation(gains: pd.DataFrame, predictor: str, shots: int) -> plt.
     style()
     data = gains[(gains.predictor == predictor) & (gains.shots == shots) & (gains.experiment == "leave-one-out")]
     approaches = list(data.approach.unique())
-    fig, axes = plt.subplots(1, len(approaches), figsize=(4.2 * len(approaches), 3.8), squeeze=False, sharey=True)
-    for ax, approach in zip(axes[0], approaches):
+    cols = min(3, len(approaches))
+    rows = -(-len(approaches) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.8 * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(approaches):]:
+        ax.set_visible(False)
+    for ax, approach in zip(axes.flat, approaches):
         sub = data[data.approach == approach]
         sns.regplot(data=sub, x="task_correlation", y="gain", ax=ax, scatter_kws={"s": 30}, ci=None)
         for row in sub.itertuples():
@@ -57,7 +61,7 @@ def gain_vs_correlation(gains: pd.DataFrame, predictor: str, shots: int) -> plt.
         ax.axhline(0, color="grey", lw=0.8, ls="--")
         ax.set_title(approach)
         ax.set_xlabel("task correlation (best same-space setting)")
-    for ax in axes[0]:
+    for ax in axes[:, 0]:
         ax.set_ylabel("gain in rho over from scratch")
     fig.suptitle(f"Does transfer follow task correlation? ({predictor}, {shots} shots)", y=1.02)
     fig.tight_layout()

@@ -204,14 +204,19 @@ def evaluate(
     cfg: MetaConfig,
     n_query: int,
     device: torch.device,
+    adapt: str = "sgd",
 ) -> np.ndarray:
     """Adapt to ``shots`` labelled architectures of each target, once per seed, and rank the
     query: returns Spearman rho and Kendall tau, shape [targets, seeds, 2].
 
     ``inits=None`` trains from scratch (fresh initialisation per seed, Adam); otherwise
-    ``inits`` holds one transferred initialisation per target (leading dimension) and it is
-    adapted with the SGD steps the meta-learner used. All runs go through one ``vmap``.
+    ``inits`` holds one transferred initialisation per target (leading dimension), adapted with
+    the SGD steps the meta-learner used (``adapt="sgd"``) or with the from-scratch recipe
+    (``adapt="adam"``: same optimiser and steps, only the starting point differs). All runs go
+    through one ``vmap``.
     """
+    if adapt not in ("sgd", "adam"):
+        raise ValueError(f"unknown adaptation {adapt!r}; choose sgd or adam")
     n_seeds = len(seeds)
     per_target = [standardise(episodes(t, shots, seeds, n_query)) for t in targets]
     tasks = {
@@ -227,6 +232,9 @@ def evaluate(
                 fresh.append(build().to(device))
         params, _ = stack_module_state(fresh)
         params = {k: v.detach() for k, v in params.items()}
+        adapted = vmap(lambda p, s: adam_fit(model, p, s, cfg.scratch_steps, cfg.scratch_lr))(params, tasks["support"])
+    elif adapt == "adam":
+        params = {k: v.to(device).repeat_interleave(n_seeds, dim=0) for k, v in inits.items()}
         adapted = vmap(lambda p, s: adam_fit(model, p, s, cfg.scratch_steps, cfg.scratch_lr))(params, tasks["support"])
     else:
         params = {k: v.to(device).repeat_interleave(n_seeds, dim=0) for k, v in inits.items()}
