@@ -219,7 +219,7 @@ def run(p: dict, ctx: Context) -> Result:
     # NB101 networks cannot be grouped (each has its own topology) and train one at a time, which
     # needs no GPU: the step goes first, so ``--steps nb101`` can run it on a CPU before a GPU machine
     # does the rest.
-    nb101 = _nb101(p, ctx, main_images, task, cfg) if p["nb101_archs"] > 0 else None
+    nb101_part = _nb101(p, ctx, main_images, task, cfg) if p["nb101_archs"] > 0 else None
 
     rho, curve, scored, seconds, sample, main_losses = _nb201(p, scorer, images, task, cfg)
     tables = {"nb201_rho": rho, "rho_vs_iterations": curve, "nb201_scores": scored}
@@ -282,8 +282,8 @@ def run(p: dict, ctx: Context) -> Result:
         tables["nb201_full_rho"] = _full_space(p, scorer, main_images, task, cfg)
         metrics["rho_nb201_full_cifar100"] = float(tables["nb201_full_rho"].spearman.iloc[0])
 
-    if nb101 is not None:
-        nb101, sec, nb101_device = nb101
+    if nb101_part is not None:
+        nb101, sec, nb101_device = nb101_part
         tables["nb101_rho"] = nb101
         metrics |= {"seconds_per_arch_nb101": sec, "device_nb101": nb101_device}
         g = nb101.iloc[0]

@@ -233,12 +233,12 @@ def evaluate(
         params, _ = stack_module_state(fresh)
         params = {k: v.detach() for k, v in params.items()}
         adapted = vmap(lambda p, s: adam_fit(model, p, s, cfg.scratch_steps, cfg.scratch_lr))(params, tasks["support"])
-    elif adapt == "adam":
-        params = {k: v.to(device).repeat_interleave(n_seeds, dim=0) for k, v in inits.items()}
-        adapted = vmap(lambda p, s: adam_fit(model, p, s, cfg.scratch_steps, cfg.scratch_lr))(params, tasks["support"])
     else:
         params = {k: v.to(device).repeat_interleave(n_seeds, dim=0) for k, v in inits.items()}
-        adapted = vmap(lambda p, s: sgd_adapt(model, p, s, cfg.test_steps, cfg.inner_lr))(params, tasks["support"])
+        if adapt == "adam":
+            adapted = vmap(lambda p, s: adam_fit(model, p, s, cfg.scratch_steps, cfg.scratch_lr))(params, tasks["support"])
+        else:
+            adapted = vmap(lambda p, s: sgd_adapt(model, p, s, cfg.test_steps, cfg.inner_lr))(params, tasks["support"])
     with torch.no_grad():
         preds = vmap(lambda p, q: predict(model, p, q))(adapted, tasks["query"]).cpu().numpy()
     truth = tasks["query"]["y"].cpu().numpy()
