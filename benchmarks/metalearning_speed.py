@@ -36,24 +36,25 @@ def main() -> None:
     t0 = time.perf_counter()
     encoded = {k: encodings.encode(k, p["max_archs"]) for k in keys}
     print(f"encoded {len(keys)} settings in {time.perf_counter() - t0:.1f} s on {device} ({threads} threads)")
-    folds = len(p["heldout"]) + 1  # one per held-out setting, plus the extrapolation fold
-    targets = len(p["heldout"]) + len(p["extrapolation_targets"])
+    folds = ml._folds(p)  # one per held-out setting, plus the extrapolation fold
+    targets = sum(len(f["targets"]) for f in folds)
     rows = []
     for name in p["predictors"]:
         build = partial(PREDICTORS[name], hidden=p["hidden"], layers=p["layers"])
-        pools = [[encoded[k] for k in keys if k != h] for h in keys[: args.folds]]
-        sample = [encoded[k] for k in keys[: args.folds]]
+        timed = folds[: args.folds]
+        pools = [[encoded[k] for k in f["pool"]] for f in timed]
+        sample = [encoded[t] for f in timed for t in f["targets"]]
         inits = None
         for approach in ml.APPROACHES:
             train = 0.0
             if approach != "scratch":
                 t0 = time.perf_counter()
                 inits = meta.meta_train(approach, build, pools, dataclasses.replace(cfg, iterations=args.steps), 0, device)
-                train = (time.perf_counter() - t0) * (folds / args.folds) * (p["iterations"] / args.steps)
+                train = (time.perf_counter() - t0) * (len(folds) / args.folds) * (p["iterations"] / args.steps)
             t0 = time.perf_counter()
             meta.evaluate(build, None if approach == "scratch" else inits, sample, max(p["shots"]),
                           list(range(p["seeds"])), cfg, p["n_query"], device)
-            evaluate = (time.perf_counter() - t0) * (targets / args.folds) * len(p["shots"])
+            evaluate = (time.perf_counter() - t0) * (targets / len(sample)) * len(p["shots"])
             rows.append({"predictor": name, "approach": approach, "meta_train_s": train, "evaluate_s": evaluate,
                          "total_s": train + evaluate})
     table = pd.DataFrame(rows)
