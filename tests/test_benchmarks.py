@@ -124,7 +124,7 @@ def test_cached_columnar_copy_loads_fast_and_identically():
     elapsed = time.perf_counter() - t0
     assert benchmarks._parquet_path(benchmarks.setting("nb201_full", "darcy")).exists()
     assert again.equals(first)
-    assert elapsed < 5.0  # generous: the real target (<1 s) is tracked in benchmarks/load_speed.py
+    assert elapsed < 5.0  # generous: the real target (<1 s) is tracked in perf/load_speed.py
 
 
 def test_architectures_are_comparable_across_files():

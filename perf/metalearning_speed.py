@@ -4,8 +4,8 @@ Times a few outer steps of every meta-learner and one evaluation round per predi
 folds, at the full profile's sizes, then scales them to the full profile (folds, outer steps,
 targets, shot counts) and prints a table. Use it to decide where to run the full profile:
 
-    python benchmarks/metalearning_speed.py               # this machine
-    python benchmarks/metalearning_speed.py --folds 2 --steps 3 --threads 1
+    python perf/metalearning_speed.py               # this machine
+    python perf/metalearning_speed.py --folds 2 --steps 3 --threads 1
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Seconds per search in the RoBoT chapter, and the quick profile end to end.
 
 Target (issue 3): the quick profile (3 settings, 3 seeds) runs in under 3 minutes on 2 CPU cores.
-Run: ``python benchmarks/robot_speed.py``. Uses a fresh results folder so nothing is reloaded.
+Run: ``python perf/robot_speed.py``. Uses a fresh results folder so nothing is reloaded.
 """
 
 from __future__ import annotations

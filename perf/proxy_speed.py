@@ -6,8 +6,8 @@ mean of Suite-Zero's ``<proxy>_seconds`` columns for the same architectures (NAS
 implementation, on the Suite-Zero authors' hardware, real CIFAR-10 batch). The first
 architecture is scored once more beforehand and not timed (warm-up: allocator, CUDA context).
 
-    python benchmarks/proxy_speed.py --n-archs 5 --device cpu --threads 1
-    python benchmarks/proxy_speed.py --n-archs 20 --device cuda
+    python perf/proxy_speed.py --n-archs 5 --device cpu --threads 1
+    python perf/proxy_speed.py --n-archs 20 --device cuda
 """
 
 from __future__ import annotations

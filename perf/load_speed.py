@@ -1,7 +1,7 @@
 """Seconds to load every benchmark setting: first parse vs. cached columnar copy.
 
 Target (issue 2): loading any setting takes well under a second after the first parse.
-Run: ``python benchmarks/load_speed.py``. Uses a fresh cache folder so the first parse is real.
+Run: ``python perf/load_speed.py``. Uses a fresh cache folder so the first parse is real.
 """
 
 from __future__ import annotations

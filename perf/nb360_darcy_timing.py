@@ -1,6 +1,6 @@
 """Seconds per training epoch of each NB360 Darcy baseline, to size the chapter's budgets.
 
-Usage: python benchmarks/nb360_darcy_timing.py [--solve-resolution 169 --subsample 2 --n 1100]
+Usage: python perf/nb360_darcy_timing.py [--solve-resolution 169 --subsample 2 --n 1100]
 Prints one row per model: parameters, seconds for one epoch over ``n`` samples.
 """
 

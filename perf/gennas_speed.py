@@ -6,8 +6,8 @@ grouped path with one network per group (same code as grouped, no batching) and 
 larger groups. ``agreement_rho`` is the Spearman correlation of each path's scores with the
 one-at-a-time scores on the same cells (different initialisations, so not exactly 1).
 
-    python benchmarks/gennas_speed.py                  # CPU, small settings
-    python benchmarks/gennas_speed.py --device cuda --archs 128 --single-archs 4 --C 16 --N 5 --iters 50 --groups 128 1
+    python perf/gennas_speed.py                  # CPU, small settings
+    python perf/gennas_speed.py --device cuda --archs 128 --single-archs 4 --C 16 --N 5 --iters 50 --groups 128 1
 """
 
 from __future__ import annotations
