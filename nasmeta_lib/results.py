@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -21,24 +21,7 @@ from typing import Any
 import pandas as pd
 
 from nasmeta_lib.paths import REPO_ROOT, results_dir
-
-VERDICTS = ("reproduced", "partly", "not reproduced", "not run")
-
-
-@dataclass
-class Claim:
-    """One checked statement: the paper's number beside ours and the verdict computed from ours."""
-
-    id: str
-    statement: str
-    paper: str
-    ours: str
-    verdict: str
-    evidence: str = ""
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict {self.verdict!r} is not one of {VERDICTS}")
+from nasmeta_lib.verdicts import VERDICTS, Check, Claim  # noqa: F401  (re-exported for readers of results)
 
 
 def verdict(ok: bool, partly: bool = False) -> str:
@@ -54,6 +37,7 @@ class Result:
     profile: str
     params: dict[str, Any]
     claims: list[Claim] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -65,7 +49,8 @@ class Result:
                 "chapter": self.chapter,
                 "profile": self.profile,
                 "params": self.params,
-                "claims": [asdict(c) for c in self.claims],
+                "claims": [c.to_dict() for c in self.claims],
+                "checks": [c.to_dict() for c in self.checks],
                 "metrics": self.metrics,
                 "notes": self.notes,
                 "provenance": self.provenance,
@@ -84,6 +69,7 @@ class Result:
             profile=raw["profile"],
             params=raw["params"],
             claims=[Claim(**c) for c in raw["claims"]],
+            checks=[Check(**c) for c in raw.get("checks", [])],
             metrics=raw["metrics"],
             tables=tables,
             provenance=raw["provenance"],

@@ -63,3 +63,16 @@ def percentile_in_pool(value: float, pool) -> float:
     """Share (0-100) of the pool that ``value`` is at least as good as (higher is better)."""
     pool = np.asarray(pool, float)
     return float(100.0 * np.mean(pool <= value))
+
+
+def correlation_mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of correlation coefficients (e.g. one rho per seed) with a Student-t interval taken on
+    Fisher's z = atanh(rho) and mapped back: unlike a plain t-interval it stays inside [-1, 1]."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if len(v) < 2:
+        m = float(v.mean()) if len(v) else float("nan")
+        return m, m, m
+    z = np.arctanh(np.clip(v, -0.999999, 0.999999))
+    half = stats.t.ppf((1 + level) / 2, len(z) - 1) * z.std(ddof=1) / np.sqrt(len(z))
+    return float(v.mean()), float(np.tanh(z.mean() - half)), float(np.tanh(z.mean() + half))

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.paths import NOTEBOOK_DIR
 from nasmeta_lib.results import Result, provenance, result_path, write_atomic
+from nasmeta_lib.verdicts import Check, Claim, RuleChange
 
 T = TypeVar("T")
 PROFILES = ("quick", "full")
@@ -87,9 +88,14 @@ class Chapter:
     params: tuple[Param, ...]
     profiles: dict[str, dict[str, Any]]
     run: Callable[[dict[str, Any], Context], Result]
+    # Judges the claims from a finished run's tables, metrics and parameters alone, so the verdicts
+    # of any saved result can be re-derived (and tested) without re-running the experiment.
+    judge: Callable[[Result], tuple[list[Claim], list[Check]]] | None = None
     # Bump when the analysis changes (claims, verdict rules, tables): result files written by an
     # older version are then recomputed, and never shown in the book, instead of silently reused.
     version: int = 1
+    # Rules changed after results were seen, listed on the chapter page with the verdict before/after.
+    rule_changes: tuple[RuleChange, ...] = ()
 
     @property
     def notebook(self) -> Path:
@@ -124,6 +130,8 @@ class Chapter:
         t0 = time.perf_counter()
         result = self.run(params, Context(partial, progress, None if steps is None else frozenset(steps)))
         result.chapter, result.profile, result.params = self.name, profile, params
+        if self.judge is not None:
+            result.claims, result.checks = self.judge(result)
         result.provenance = provenance(params, time.perf_counter() - t0, started) | {"chapter_version": self.version}
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
