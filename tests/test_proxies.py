@@ -134,3 +134,12 @@ def test_chapter_runs_and_caps_small_samples_at_partly():
     assert set(result.tables["agreement"].proxy) == {"params", "synflow", "zen"}
     with pytest.raises(ParameterError):
         get("proxies").execute("quick", proxies=["not_a_proxy"])
+
+
+def test_every_proxy_states_its_facts():
+    from nasmeta_lib.proxies import PROXIES, facts_table
+
+    table = facts_table()
+    assert list(table["proxy"]) == list(PROXIES.names())
+    assert table[["measures", "reads", "stored as", "source"]].ne("").all().all()
+    assert table.set_index("proxy").loc["synflow", "stored as"].startswith("natural log")

@@ -12,11 +12,13 @@ batch, every requested proxy), which is how the external check against Suite-Zer
 from nasmeta_lib.proxies import (  # noqa: F401  (each module registers its proxy)
     epe_nas, fisher, flops, grad_norm, grasp, jacov, l2_norm, nwot, params, plain, snip, synflow, zen,
 )
-from nasmeta_lib.proxies.base import BATCH_SIZE, PROXIES, Batch, ProxyWarning, random_batch, score
+from nasmeta_lib.proxies.base import (
+    BATCH_SIZE, NASLIB_FAILURE, PROXIES, Batch, ProxyFacts, ProxyWarning, facts_table, random_batch, score,
+)
 from nasmeta_lib.proxies.data import INPUTS, digits_batch, make_batch
 from nasmeta_lib.proxies.evaluate import score_archs
 
 __all__ = [
-    "BATCH_SIZE", "INPUTS", "PROXIES", "Batch", "ProxyWarning", "digits_batch", "make_batch", "random_batch",
-    "score", "score_archs",
+    "BATCH_SIZE", "INPUTS", "NASLIB_FAILURE", "PROXIES", "Batch", "ProxyFacts", "ProxyWarning", "digits_batch",
+    "facts_table", "make_batch", "random_batch", "score", "score_archs",
 ]

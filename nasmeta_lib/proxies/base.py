@@ -30,6 +30,23 @@ from nasmeta_lib.registry import Registry
 BATCH_SIZE = 32
 Proxy = Callable[[nn.Module, "Batch"], float]
 PROXIES: Registry[Proxy] = Registry("proxy")
+NASLIB_FAILURE = -1e8  # the value NASLib stores when a proxy fails; ours is NaN (see ``score``)
+
+
+@dataclass(frozen=True)
+class ProxyFacts:
+    """What a reader needs to know about a proxy's numbers, registered with it.
+
+    ``higher_is_better``: the direction NAS-Bench-Suite-Zero and RoBoT rank it in (a combination
+    may still give it a negative weight); ``uses``: what of the batch it reads ("nothing",
+    "inputs", "inputs and labels"); ``scale``: the unit or transform of the stored value.
+    """
+
+    paper: str
+    measures: str
+    uses: str
+    scale: str = "raw sum over conv/linear weights"
+    higher_is_better: bool = True
 
 
 class ProxyWarning(RuntimeWarning):
@@ -46,6 +63,20 @@ class Batch:
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(self.inputs.to(device), self.targets.to(device), self.num_classes)
+
+
+def facts_table() -> "pd.DataFrame":
+    """One row per registered proxy: what it measures, what it reads, its scale and source.
+    (A failed score is NaN here; NASLib stores ``NASLIB_FAILURE`` instead.)"""
+    import pandas as pd
+
+    rows = []
+    for name in PROXIES.names():
+        f = PROXIES.about(name)
+        rows.append({"proxy": name, "measures": f.measures, "reads": f.uses, "stored as": f.scale,
+                     "direction": "higher is better" if f.higher_is_better else "lower is better",
+                     "source": f.paper})
+    return pd.DataFrame(rows)
 
 
 def random_batch(num_classes: int = 10, batch_size: int = BATCH_SIZE, image_size: int = 32,

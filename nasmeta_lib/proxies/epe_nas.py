@@ -9,12 +9,15 @@ over classes of sum_c' |s_c - s_c'| (the reference implementation's two cases).
 import numpy as np
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, input_jacobian
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, input_jacobian
 
 K = 1e-5
 
 
-@PROXIES.register("epe_nas")
+@PROXIES.register("epe_nas", ProxyFacts(
+    paper='Lopes et al., "EPE-NAS", ICANN 2021', measures="how differently each class's input Jacobians correlate",
+    uses="inputs and labels", scale="raw score",
+))
 def epe_nas(model: nn.Module, batch: Batch) -> float:
     jacobian, n_outputs = input_jacobian(model, batch)
     labels = batch.targets.cpu().numpy()

@@ -8,10 +8,14 @@ then counted once per weight feeding that channel (``prod(weight.shape[1:])`` ti
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, weighted_layers
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, weighted_layers
 
 
-@PROXIES.register("fisher")
+@PROXIES.register("fisher", ProxyFacts(
+    paper="Turner et al., ICLR 2020; Theis et al., 2018",
+    measures="channel saliency: activations times their loss gradients, squared",
+    uses="inputs and labels",
+))
 def fisher(model: nn.Module, batch: Batch) -> float:
     saliency: dict[nn.Module, torch.Tensor] = {}
 

@@ -11,7 +11,7 @@ NB201 and NB101.
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts
 
 
 def layer_flops(layer: nn.Module, inputs: torch.Tensor, output: torch.Tensor) -> int:
@@ -32,7 +32,10 @@ def layer_flops(layer: nn.Module, inputs: torch.Tensor, output: torch.Tensor) ->
     return 0
 
 
-@PROXIES.register("flops")
+@PROXIES.register("flops", ProxyFacts(
+    paper="baseline (NAS-Bench-Suite-Zero)", measures="operations of one forward pass",
+    uses="input shape only", scale="millions (tensorwatch counting rules)",
+))
 def flops(model: nn.Module, batch: Batch) -> float:
     total = 0
 

@@ -2,10 +2,13 @@
 
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, loss_backward
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_sum, loss_backward
 
 
-@PROXIES.register("grad_norm")
+@PROXIES.register("grad_norm", ProxyFacts(
+    paper="Abdelfattah et al., ICLR 2021", measures="size of the loss gradient at initialisation",
+    uses="inputs and labels",
+))
 def grad_norm(model: nn.Module, batch: Batch) -> float:
     loss_backward(model, batch)
     return layer_sum(model, lambda layer: grad_of(layer).norm())

@@ -7,14 +7,18 @@ gradient of ``g . grad L`` (a Hessian-vector product) lands in ``weight.grad``.
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, weighted_layers
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_sum, weighted_layers
 
 
 def _loss(model: nn.Module, batch: Batch) -> torch.Tensor:
     return nn.functional.cross_entropy(model(batch.inputs), batch.targets)
 
 
-@PROXIES.register("grasp")
+@PROXIES.register("grasp", ProxyFacts(
+    paper="Wang et al., ICLR 2020",
+    measures="how removing weights would change the gradient flow (Hessian-gradient product)",
+    uses="inputs and labels",
+))
 def grasp(model: nn.Module, batch: Batch) -> float:
     weights = [layer.weight for layer in weighted_layers(model)]
     model.zero_grad()

@@ -7,12 +7,15 @@ of per-sample Jacobians (k = 1e-5); it is at most -batch size, reached when they
 import numpy as np
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, input_jacobian
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, input_jacobian
 
 K = 1e-5
 
 
-@PROXIES.register("jacov")
+@PROXIES.register("jacov", ProxyFacts(
+    paper="Mellor et al., arXiv 2006.04647v1, 2020", measures="how decorrelated the per-sample input Jacobians are",
+    uses="inputs", scale="<= -batch size (0 is never reached)",
+))
 def jacov(model: nn.Module, batch: Batch) -> float:
     jacobian, _ = input_jacobian(model, batch)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -8,10 +8,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts
 
 
-@PROXIES.register("nwot")
+@PROXIES.register("nwot", ProxyFacts(
+    paper='Mellor et al., "NAS without training", ICML 2021',
+    measures="how many distinct ReLU patterns the batch produces",
+    uses="inputs", scale="log-determinant",
+))
 def nwot(model: nn.Module, batch: Batch) -> float:
     n = batch.inputs.shape[0]
     kernel = torch.zeros(n, n, dtype=torch.float64, device=batch.inputs.device)

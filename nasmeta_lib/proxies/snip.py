@@ -2,10 +2,13 @@
 
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, loss_backward
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_sum, loss_backward
 
 
-@PROXIES.register("snip")
+@PROXIES.register("snip", ProxyFacts(
+    paper="Lee et al., ICLR 2019", measures="connection sensitivity |w * dL/dw|",
+    uses="inputs and labels",
+))
 def snip(model: nn.Module, batch: Batch) -> float:
     loss_backward(model, batch)
     return layer_sum(model, lambda layer: (layer.weight * grad_of(layer)).abs())

@@ -11,10 +11,13 @@ import math
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, grad_of, layer_sum, strip_batchnorm
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_sum, strip_batchnorm
 
 
-@PROXIES.register("synflow")
+@PROXIES.register("synflow", ProxyFacts(
+    paper="Tanaka et al., NeurIPS 2020", measures="synaptic flow through the network with positive weights",
+    uses="input shape only", scale="natural log, sign kept",
+))
 def synflow(model: nn.Module, batch: Batch) -> float:
     model = strip_batchnorm(copy.deepcopy(model)).double()
     with torch.no_grad():

@@ -10,7 +10,7 @@ so the batch only fixes their shape. Suite-Zero does not store this proxy for ou
 import torch
 from torch import nn
 
-from nasmeta_lib.proxies.base import PROXIES, Batch, weighted_layers
+from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, weighted_layers
 
 MIXUP_GAMMA = 1e-2
 
@@ -27,7 +27,10 @@ def _gaussian_init(model: nn.Module) -> None:
                 nn.init.zeros_(m.bias)
 
 
-@PROXIES.register("zen")
+@PROXIES.register("zen", ProxyFacts(
+    paper="Lin et al., ICCV 2021", measures="expressivity of the feature map under Gaussian inputs",
+    uses="input shape only", scale="log",
+))
 def zen(model: nn.Module, batch: Batch) -> float:
     _gaussian_init(model)
     features = getattr(model, "forward_pre_gap", model.forward)
