@@ -2,9 +2,10 @@
 
 Every proxy is recomputed on NB201 networks we build ourselves (``nasmeta_lib.spaces``) for
 architectures of the Suite-Zero sample, and compared with the value Suite-Zero stores for the
-same architecture: Spearman rho over the architectures, per proxy, task and input batch. Real
-CIFAR images are not available, so inputs are random data or scikit-learn's digits (see
-``nasmeta_lib.proxies.data``); proxies that read the data can only agree up to that difference.
+same architecture: Spearman rho over the architectures, per proxy, task and input batch. The
+main input is a batch of real CIFAR-10 images; random data is the comparison that shows which
+proxies read the data (``nasmeta_lib.proxies.data``). Agreement is a check of our
+implementation, not a claim of a paper: it is reported as checks, never as reproductions.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ import pandas as pd
 from nasmeta_lib import benchmarks, compute, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param
-from nasmeta_lib.proxies import INPUTS, PROXIES, make_batch, score_archs
-from nasmeta_lib.results import Claim, Result
+from nasmeta_lib.claims.proxies import TARGET_RHO, judge
+from nasmeta_lib.proxies import INPUTS, NASLIB_FAILURE, PROXIES, make_batch, score_archs
+from nasmeta_lib.results import Result
+from nasmeta_lib.verdicts import RuleChange
 
 TASKS = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}  # classes, image size
-TARGETS = ("params", "flops", "synflow", "grad_norm", "snip")  # rho >= 0.9 asked for by the issue
-TARGET_RHO, PARTLY_RHO = 0.9, 0.7
-MIN_ARCHS = 50  # the issue's scale for the external check
 
 
 def _select_archs(n_archs: int, seed: int, tasks: list[str]) -> list[str]:
@@ -70,7 +70,6 @@ def _agreement(scores: pd.DataFrame) -> pd.DataFrame:
             "kendall": stats.kendall(both["ours"], both["stored"]) if has_stored else math.nan,
             "rho_ours_vs_accuracy": stats.spearman(g["ours"], g["accuracy"]),
             "rho_stored_vs_accuracy": stats.spearman(g["stored"], g["accuracy"]) if has_stored else math.nan,
-            "target": proxy in TARGETS,
         })
     return pd.DataFrame(rows)
 
@@ -84,40 +83,49 @@ def _timing(scores: pd.DataFrame) -> pd.DataFrame:
     return timing
 
 
-def _verdict(rho: float, n: int) -> str:
-    if not math.isfinite(rho):
-        return "not reproduced"
-    if rho >= TARGET_RHO:
-        return "reproduced" if n >= MIN_ARCHS else "partly"
-    return "partly" if rho >= PARTLY_RHO else "not reproduced"
+def _diagnostics(scores: pd.DataFrame, agreement: pd.DataFrame) -> pd.DataFrame:
+    """What explains a proxy's disagreement with the stored values, measured rather than guessed:
+    NASLib's failure value among the stored ones, a sign convention (agreement of magnitudes),
+    a constant scale (spread of the stored/ours ratio) and data dependence (real vs random input)."""
+    rows = []
+    for (task, inputs, proxy), g in scores.groupby(["task", "inputs", "proxy"], sort=False):
+        both = g.dropna(subset=["ours", "stored"])
+        if len(both) < 3:
+            continue
+        failed = both["stored"] <= NASLIB_FAILURE / 10
+        kept = both[~failed]
+        ratio = (kept["stored"] / kept["ours"]).replace([np.inf, -np.inf], np.nan).dropna()
+        rows.append({
+            "task": task, "inputs": inputs, "proxy": proxy, "rho": stats.spearman(both["ours"], both["stored"]),
+            "stored_failures": int(failed.sum()),
+            "rho_without_failures": stats.spearman(kept["ours"], kept["stored"]),
+            "rho_of_magnitudes": stats.spearman(kept["ours"].abs(), kept["stored"].abs()),
+            "ratio_spread": float(ratio.std() / abs(ratio.mean())) if len(ratio) > 1 and ratio.mean() else math.nan,
+        })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    by_input = agreement.pivot_table(index=["task", "proxy"], columns="inputs", values="rho")
+    frame["rho_real_minus_random"] = [
+        by_input.loc[(r.task, r.proxy), "cifar10"] - by_input.loc[(r.task, r.proxy), "random"]
+        if {"cifar10", "random"} <= set(by_input.columns) else math.nan for r in frame.itertuples()]
+    frame["reading"] = [_reading(r) for r in frame.itertuples()]
+    return frame
 
 
-def _claims(agreement: pd.DataFrame, scores: pd.DataFrame, task: str, inputs: str) -> list[Claim]:
-    claims = []
-    main = agreement[(agreement.task == task) & (agreement.inputs == inputs)]
-    for row in main.itertuples():
-        if row.n == 0:
-            continue  # no stored value (zen): shown against accuracy in the tables only
-        others = agreement[(agreement.proxy == row.proxy) & ~((agreement.task == task) & (agreement.inputs == inputs))]
-        evidence = f"95% bootstrap CI [{row.rho_low:.2f}, {row.rho_high:.2f}]"
-        if row.proxy in ("params", "flops"):
-            g = scores[(scores.proxy == row.proxy) & (scores.task == task) & (scores.inputs == inputs)]
-            evidence += f"; max relative difference {np.max(np.abs(g.ours / g.stored - 1)):.1e}"
-        if len(others):
-            evidence += "; other settings: " + ", ".join(
-                f"{o.task}/{o.inputs} {o.rho:.2f}" for o in others.itertuples())
-        if row.n < MIN_ARCHS:
-            evidence += f"; only {row.n} archs (< {MIN_ARCHS}): at most 'partly'"
-        claims.append(Claim(
-            id=f"proxies.{row.proxy}",
-            statement=f"{row.proxy}: our live scores rank NB201 archs ({task}, {inputs} inputs) like "
-                      "Suite-Zero's stored ones (Spearman rho)",
-            paper=f"rho >= {TARGET_RHO} (issue target)" if row.target else "no target; reported",
-            ours=f"{row.rho:.3f} over {row.n} archs",
-            verdict=_verdict(row.rho, row.n),
-            evidence=evidence,
-        ))
-    return claims
+def _reading(r) -> str:
+    """The first measured effect large enough to explain the gap (thresholds: 0.05 rho, 5 % spread)."""
+    if r.rho >= TARGET_RHO:
+        return "agrees"
+    if r.stored_failures and r.rho_without_failures - r.rho > 0.05:
+        return f"{r.stored_failures} stored failure values (NASLib's {NASLIB_FAILURE:g}); without them rho {r.rho_without_failures:.2f}"
+    if r.rho_of_magnitudes - r.rho > 0.05:
+        return f"sign convention: magnitudes agree better (rho {r.rho_of_magnitudes:.2f})"
+    if r.ratio_spread < 0.05:
+        return "a constant factor apart: same ranking up to scale"
+    if math.isfinite(r.rho_real_minus_random) and abs(r.rho_real_minus_random) > 0.05:
+        return f"depends on the input batch (real minus random input: {r.rho_real_minus_random:+.2f})"
+    return "not explained by failures, sign, scale or input kind: implementation or initialisation difference"
 
 
 def run(params: dict, ctx: Context) -> Result:
@@ -129,21 +137,20 @@ def run(params: dict, ctx: Context) -> Result:
     scores = pd.DataFrame(records)
     agreement = _agreement(scores)
     timing = _timing(scores)
-    main_task, main_inputs = params["tasks"][0], params["inputs"][0]
     metrics = {f"rho.{r.task}.{r.inputs}.{r.proxy}": r.rho for r in agreement.itertuples()}
     metrics["n_archs"] = len(arch_ids)
     metrics["device"] = str(scores["device"].iloc[0])
     notes = [
-        f"Claims use task {main_task} with {main_inputs} inputs; the agreement table has every setting.",
-        "Suite-Zero computed its values on real CIFAR / ImageNet16 batches; we have random data or "
-        "scikit-learn digits, so data-dependent proxies can agree only up to that difference.",
+        f"Checks use task {params['tasks'][0]} with {params['inputs'][0]} inputs; the agreement table has every setting.",
+        "Suite-Zero computed its values on real batches of each task's images. We have real CIFAR-10 images "
+        "(JPEG quality 75), so CIFAR-100 and ImageNet16-120 see CIFAR-10 images (16 x 16 for ImageNet16-120) "
+        "with 10 of their classes: data-dependent proxies can agree there only up to that difference.",
         "zen has no stored Suite-Zero value for this sample: only its correlation with accuracy is shown.",
     ]
     return Result(
-        chapter="proxies", profile="", params=params,
-        claims=_claims(agreement, scores, main_task, main_inputs),
-        metrics=metrics,
-        tables={"agreement": agreement, "timing": timing, "scores": scores},
+        chapter="proxies", profile="", params=params, metrics=metrics,
+        tables={"agreement": agreement, "diagnostics": _diagnostics(scores, agreement), "timing": timing,
+                "scores": scores},
         notes=notes,
     )
 
@@ -154,20 +161,28 @@ CHAPTER = Chapter(
     order=1,
     paper="NAS-Bench-Suite-Zero (Krishnakumar et al., NeurIPS 2022 Datasets & Benchmarks)",
     claim="Our own NB201 networks and proxy implementations reproduce the proxy values Suite-Zero "
-          "stores: rank correlation >= 0.9 for params, flops, synflow, grad_norm and snip.",
+          f"stores (a check of our implementation: rank correlation >= {TARGET_RHO} per proxy).",
     params=(
         Param("tasks", "str", "NB201 tasks of the Suite-Zero sample", many=True, choices=tuple(TASKS)),
         Param("n_archs", "int", "architectures drawn from the Suite-Zero sample", low=3, high=724),
         Param("proxies", "str", "proxies to compute", many=True, choices=lambda: PROXIES.names()),
-        Param("inputs", "str", "input batch: random data or real scikit-learn digits", many=True, choices=INPUTS),
+        Param("inputs", "str", "input batch: real CIFAR-10 images, random data or scikit-learn digits", many=True,
+              choices=INPUTS),
         Param("batch_size", "int", "images per batch (Suite-Zero: 32)", low=2, high=256),
         Param("seed", "int", "seed of arch sample, network init and batch", low=0),
     ),
     profiles={
-        "quick": {"tasks": ["cifar10"], "n_archs": 10, "proxies": list(PROXIES.names()), "inputs": ["random"],
+        "quick": {"tasks": ["cifar10"], "n_archs": 10, "proxies": list(PROXIES.names()), "inputs": ["cifar10"],
                   "batch_size": 32, "seed": 0},
-        "full": {"tasks": ["cifar10", "ImageNet16-120"], "n_archs": 60, "proxies": list(PROXIES.names()),
-                 "inputs": ["random", "digits"], "batch_size": 32, "seed": 0},
+        "full": {"tasks": list(TASKS), "n_archs": 60, "proxies": list(PROXIES.names()),
+                 "inputs": ["cifar10", "random"], "batch_size": 32, "seed": 0},
     },
     run=run,
+    judge=judge,
+    version=2,
+    rule_changes=(
+        RuleChange(2, "proxies.*", "agreement with the stored values is a check of our implementation, not a "
+                   "claim of a paper: the 12 claims became checks; main input real CIFAR-10 images (was random)",
+                   before="7 reproduced, 4 partly, 1 not reproduced"),
+    ),
 )

@@ -6,9 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from nasmeta_lib.claims.proxies import TARGET_RHO
 from nasmeta_lib.plots import style
-
-TARGET_RHO = 0.9
 
 
 def agreement_bars(agreement: pd.DataFrame) -> plt.Figure:
