@@ -115,10 +115,10 @@ def test_interrupted_build_leaves_nothing_readable(temp_cache, monkeypatch):
     images = np.zeros((2, 32, 32, 3), dtype=np.uint8)
     labels = np.zeros(2, dtype=np.int64)
 
-    def crash(path, write):
+    def crash(path, data):
         if path.suffix == ".json":
             raise KeyboardInterrupt
-        real_write(path, write)
+        real_write(path, data)
 
     real_write = cifar10._write_atomically
     monkeypatch.setattr(cifar10, "_write_atomically", crash)

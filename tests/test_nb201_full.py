@@ -31,7 +31,8 @@ def test_each_task_names_its_own_file(task):
     s = benchmarks.setting("nb201_full", task)
     expected = nb201_full.VISION_FILE if task in VISION else nb201_full.NB360_FILE
     assert (s.source, s.file) == expected
-    source(s.source).file(s.file)  # the named file is in that manifest
+    sha = source(s.source).file(s.file).sha256  # the named file is in that manifest
+    assert sha[:12] in benchmarks._parquet_path(s).name  # a changed source file misses the parsed cache
 
 
 def test_representative_indices_agree_between_the_two_files():

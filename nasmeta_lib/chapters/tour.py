@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 
 from nasmeta_lib import benchmarks, stats
+from nasmeta_lib.benchmarks import nb201_full
+from nasmeta_lib.benchmarks.nb201_full import VISION_COLUMNS
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param
 from nasmeta_lib.results import Claim, Result, verdict
 
 QUANTILES = np.linspace(0, 1, 51)
+# The benchmark that holds every cell of one space on several data sets: its accuracy histograms
+# and cross-data-set rank correlations get their own figures.
+FULL_SPACE = "nb201_full"
+HISTOGRAM_BINS = 60
 # Documented in shared/docs/nb201-indexing.md: Suite-Zero NB201 cifar100 val_accuracy vs. the
 # full table's cifar100 test accuracy, with the verified index mapping.
 DOC_MAPPING_RHO = 0.996
@@ -32,6 +38,15 @@ def _summary(table: benchmarks.BenchmarkTable) -> dict:
     }
 
 
+def _histogram(table: benchmarks.BenchmarkTable) -> list[dict]:
+    """Counts of all cells per accuracy bin (the bins span the task's own range)."""
+    counts, edges = np.histogram(table.accuracy, bins=HISTOGRAM_BINS)
+    return [
+        {"task": table.setting.task, "bin_left": float(lo), "bin_right": float(hi), "count": int(c)}
+        for c, lo, hi in zip(counts, edges[:-1], edges[1:])
+    ]
+
+
 def _task_correlations(name: str, tables: dict[str, benchmarks.BenchmarkTable]) -> list[dict]:
     rows = []
     for (ta, a), (tb, b) in itertools.combinations(tables.items(), 2):
@@ -49,8 +64,31 @@ def _task_correlations(name: str, tables: dict[str, benchmarks.BenchmarkTable]) 
     return rows
 
 
+def _cross_dataset_ranges(correlations: pd.DataFrame) -> dict[str, float]:
+    """Range of Spearman rho over all cells: among the image data sets, and image vs. NB360 tasks."""
+    full = correlations[correlations["benchmark"] == FULL_SPACE]
+    n_vision = full["task_a"].isin(VISION_COLUMNS).astype(int) + full["task_b"].isin(VISION_COLUMNS).astype(int)
+    out = {}
+    for label, rows in (("vision", full[n_vision == 2]), ("vision_vs_nb360", full[n_vision == 1])):
+        out[f"full_space_rho_{label}_min"] = float(rows["spearman"].min())
+        out[f"full_space_rho_{label}_max"] = float(rows["spearman"].max())
+    return out
+
+
+def _cifar100_exports(full: benchmarks.BenchmarkTable) -> dict[str, float]:
+    """How the CIFAR-100 column we use differs from NAS-Bench-360's copy of it, cell by cell."""
+    ours = full.frame.set_index("nb201_index")["accuracy"]
+    other = nb201_full.nb360_accuracy("cifar100").reindex(ours.index)
+    gap = (ours - other).abs()
+    return {
+        "cifar100_exports_equal_share": float((gap <= 1e-4).mean()),
+        "cifar100_exports_max_gap": float(gap.max()),
+        "cifar100_exports_spearman": stats.spearman(ours, other),
+    }
+
+
 def run(params: dict, ctx: Context) -> Result:
-    summaries, quantiles, correlations = [], [], []
+    summaries, quantiles, correlations, histograms = [], [], [], []
     for name in ctx.progress(params["benchmarks"], desc="benchmarks"):
         tables = {t: benchmarks.load(name, t) for t in benchmarks.REGISTRY[name].tasks}
         for task, table in tables.items():
@@ -60,6 +98,8 @@ def run(params: dict, ctx: Context) -> Result:
                 {"setting": table.setting.key, "benchmark": name, "task": task, "quantile": float(p), "accuracy": float(v)}
                 for p, v in zip(QUANTILES, q)
             ]
+            if name == FULL_SPACE:
+                histograms += _histogram(table)
         correlations += _task_correlations(name, tables)
 
     # Cross-file consistency: the Suite-Zero NB201 sample must land on the same official index
@@ -68,6 +108,9 @@ def run(params: dict, ctx: Context) -> Result:
     full = benchmarks.load("nb201_full", "cifar100").frame
     joined = sample.merge(full[["nb201_index", "accuracy"]], on="nb201_index", suffixes=("_sz", "_full"))
     rho = stats.spearman(joined.accuracy_sz, joined.accuracy_full)
+    metrics = {"nb201_mapping_rho": rho, "nb201_mapping_n": len(joined), "n_settings": len(summaries)}
+    if FULL_SPACE in params["benchmarks"]:
+        metrics |= _cross_dataset_ranges(pd.DataFrame(correlations)) | _cifar100_exports(benchmarks.load(FULL_SPACE, "cifar100"))
     claims = [
         Claim(
             id="tour.nb201-mapping",
@@ -84,11 +127,12 @@ def run(params: dict, ctx: Context) -> Result:
         profile="",
         params=params,
         claims=claims,
-        metrics={"nb201_mapping_rho": rho, "nb201_mapping_n": len(joined)},
+        metrics=metrics,
         tables={
             "settings": pd.DataFrame(summaries),
             "quantiles": pd.DataFrame(quantiles),
             "task_correlation": pd.DataFrame(correlations),
+            "full_space_histogram": pd.DataFrame(histograms, columns=["task", "bin_left", "bin_right", "count"]),
         },
     )
 
@@ -107,4 +151,5 @@ CHAPTER = Chapter(
         "full": {"benchmarks": list(benchmarks.REGISTRY)},
     },
     run=run,
+    version=2,
 )

@@ -19,6 +19,7 @@ is rebuilt from the tarball (with a one-line warning).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -95,34 +96,33 @@ def _decode(files: list[tuple[int, str, bytes]]) -> tuple[np.ndarray, np.ndarray
     return images, np.array([label for label, _, _ in files], dtype=np.int64)
 
 
-def _write_atomically(path: Path, write) -> None:
+def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        write(tmp)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with open(path, "wb") as fh:  # a file object: np.save would append ".npy" to a temp name
-        np.save(fh, array)
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
 
 
 def _store(split: str, images: np.ndarray, labels: np.ndarray) -> None:
+    """Write both arrays, then the sidecar with the sha256 of the bytes meant to be on disk."""
     image_path, label_path, sidecar = _paths(split)
     image_path.parent.mkdir(parents=True, exist_ok=True)
     sidecar.unlink(missing_ok=True)  # the arrays are about to change: no stale sidecar may vouch for them
-    for path, array in ((image_path, images), (label_path, labels)):
-        _write_atomically(path, lambda tmp, a=array: _save_npy(tmp, a))
-    meta = {
-        "images_sha256": sha256_of(image_path),
-        "labels_sha256": sha256_of(label_path),
-        "count": len(labels),
-        "source": f"{SOURCE}/{FILE}",
-        "source_sha256": source(SOURCE).file(FILE).sha256,
-    }
-    _write_atomically(sidecar, lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    meta: dict[str, object] = {}
+    for key, path, array in (("images_sha256", image_path, images), ("labels_sha256", label_path, labels)):
+        data = _npy_bytes(array)
+        meta[key] = hashlib.sha256(data).hexdigest()
+        _write_atomically(path, data)
+    meta |= {"count": len(labels), "source": f"{SOURCE}/{FILE}", "source_sha256": source(SOURCE).file(FILE).sha256}
+    _write_atomically(sidecar, json.dumps(meta, indent=1).encode())
 
 
 def _read(split: str) -> tuple[np.ndarray, np.ndarray] | None:
