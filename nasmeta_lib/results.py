@@ -92,7 +92,18 @@ class Result:
 
     @classmethod
     def load(cls, path: Path) -> "Result":
-        return cls.from_json(Path(path).read_text())
+        """Read a result file; a damaged one is a :class:`ResultFileError` naming it and the fix."""
+        try:
+            return cls.from_json(Path(path).read_text())
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ResultFileError(
+                f"result file {path} is unreadable ({type(exc).__name__}: {exc}); it was damaged or edited. "
+                "Fix: rerun with --force to recompute it, or delete it"
+            ) from None
+
+
+class ResultFileError(ValueError):
+    """A result file exists but cannot be read back (truncated, edited, wrong layout)."""
 
 
 def _jsonable(obj: Any) -> Any:
