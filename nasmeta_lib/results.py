@@ -1,7 +1,8 @@
 """Results with provenance, written atomically as ``results/<chapter>/<profile>-<hash>.json``.
 
 A result holds what a chapter computed (tables, scalar metrics), the verdict on each claim,
-and where it came from (git sha, parameters, device, library versions, seconds).
+and where it came from (git sha, parameters, device, library versions, seconds, and the sha256 of
+every data file it read).
 """
 
 from __future__ import annotations

@@ -60,6 +60,8 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict[str, Any] | 
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     if force:
         chapter.execute(profile, force=True, progress=progress, **given)
+    else:
+        chapter.saved(profile, params)  # a damaged result file stops here, with its fix, not in the kernel
     output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir / chapter.notebook.name
     tmp = out.with_name(f".{out.stem}.running.ipynb")

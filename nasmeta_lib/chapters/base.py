@@ -74,7 +74,7 @@ class Context:
                 note_data(checkpoint["data"])
                 return checkpoint["value"]
             log.warning("checkpoint %s is not used (%s); recomputing step %r", path, problem, key)
-            path.unlink()
+            path.unlink(missing_ok=True)
         if self.only is not None and _safe(key) not in self.only:
             done = sorted(p.stem for p in self.partial_dir.glob("*.json")) if self.partial_dir.exists() else []
             if not any(_safe(k) in self.only for k in self.seen[:-1]):
