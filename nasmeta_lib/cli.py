@@ -118,6 +118,8 @@ def _book(args: argparse.Namespace) -> int:
     from nasmeta_lib import book, run as runner
 
     names = args.chapters or list(chapters.registry())
+    for name in names:
+        chapters.get(name)  # an unknown name stops here, before any chapter runs
     failed = []
     for name in names:
         print(f"== running chapter {name} ({args.profile})", flush=True)

@@ -395,6 +395,7 @@ def test_an_unknown_chapter_is_named_without_stray_quotes(capsys):
     ["run", "faulty", "-p", "scale", "5000", "--headless"],
     ["data", "fetch", "suite_zero", "--file", "../x"],
     ["data", "fetch", "nas_bench_360", "--file", "ninapro_train.npy"],
+    ["book", "tour", "nochapter"],
 ])
 def test_every_user_error_is_exit_2_with_one_line(results, capsys, argv):
     code, err = _cli(argv, capsys)
