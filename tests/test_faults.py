@@ -7,6 +7,7 @@ thing and the fix, never returning wrong numbers and never leaving half-written 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -318,9 +319,15 @@ def test_a_corrupt_cached_copy_is_deleted_and_that_is_said(tmp_path, monkeypatch
     bad = tmp_path / f.path
     bad.parent.mkdir(parents=True)
     bad.write_text("damaged")
-    with caplog.at_level(logging.WARNING), pytest.raises(DataError, match="corrupt cached copy .* was deleted"):
+    with pytest.raises(DataError, match="corrupt cached copy .* was deleted"):
         fetch_file(f, progress=False)
-    assert not bad.exists() and "deleted the corrupt cached copy" in caplog.text
+    assert not bad.exists()
+    bad.write_text("damaged")
+    monkeypatch.setenv("NASMETA_OFFLINE", "0")  # a download is tried (and fails: no such host)
+    unreachable = dataclasses.replace(f, urls=("http://localhost:9/none",))
+    with caplog.at_level(logging.WARNING), pytest.raises(DataError, match="could not be downloaded"):
+        fetch_file(unreachable, progress=False)
+    assert not bad.exists() and "was deleted. Downloading it again" in caplog.text
 
 
 # ---------------------------------------------------------------- 6. smaller input errors

@@ -125,13 +125,14 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
             return st.path
         st.path.unlink()  # a corrupt cached copy is removed and fetched again
         removed = f"The corrupt cached copy {st.path} ({st.problem}) was deleted. "
-        log.warning("%s: deleted the corrupt cached copy %s (%s); fetching it again", f.name, st.path, st.problem)
     target = cache_dir() / f.path
     if offline():
         raise DataError(
             f"{f.name} (source {f.source!r}, manifest {f.manifest.name}) is not in the mirror "
             f"or the cache, and downloads are off (NASMETA_OFFLINE is set). {removed}{_fix_hint(f)}"
         )
+    if removed:
+        log.warning("%s: %sDownloading it again.", f.name, removed)
     import pooch  # imported only when a download is needed
 
     errors = []
