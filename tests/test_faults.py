@@ -198,9 +198,10 @@ def test_a_checkpoint_of_other_parameters_or_versions_is_not_used(results, caplo
     assert res.metrics["sum"] == 21 and "written for" in caplog.text
 
 
-def test_a_truncated_checkpoint_is_recomputed_not_a_crash(results, caplog):
+@pytest.mark.parametrize("text", ['{"stamp": {"chap', '{"value": 0}', "[1, 2]"], ids=["truncated", "unstamped", "list"])
+def test_a_damaged_checkpoint_is_recomputed_not_a_crash(results, caplog, text):
     _, partial = _fail_at_step_2(results)
-    (partial / "step-0.json").write_text('{"stamp": {"chap')
+    (partial / "step-0.json").write_text(text)
     with caplog.at_level(logging.WARNING):
         res = _finish()
     assert res.metrics["sum"] == 15 and CALLS[-2:] == ["step0", "step2"]

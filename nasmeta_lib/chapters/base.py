@@ -29,6 +29,7 @@ from nasmeta_lib.results import Result, param_hash, provenance, result_path, wri
 T = TypeVar("T")
 PROFILES = ("quick", "full")
 log = logging.getLogger(__name__)
+CHECKPOINT_FIELDS = frozenset({"stamp", "data", "sha256", "value"})
 
 
 class StepsDone(Exception):
@@ -94,12 +95,13 @@ class Context:
         """The checkpoint at ``path`` and '' if it verifies, else why not."""
         try:
             checkpoint = json.loads(path.read_text())
-            value, stamp, recorded = checkpoint["value"], checkpoint["stamp"], checkpoint["sha256"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError) as exc:
             return {}, f"unreadable: {type(exc).__name__}: {exc}"
-        if stamp != self.stamp | {"step": key}:
-            return {}, f"written for {stamp}, this run is {self.stamp | {'step': key}}"
-        if _digest(value) != recorded:
+        if not isinstance(checkpoint, dict) or not CHECKPOINT_FIELDS <= set(checkpoint):
+            return {}, f"unreadable: not a checkpoint with {', '.join(sorted(CHECKPOINT_FIELDS))}"
+        if checkpoint["stamp"] != self.stamp | {"step": key}:
+            return {}, f"written for {checkpoint['stamp']}, this run is {self.stamp | {'step': key}}"
+        if _digest(checkpoint["value"]) != checkpoint["sha256"]:
             return {}, "its value does not match its recorded sha256 (damaged or edited)"
         return checkpoint, ""
 
