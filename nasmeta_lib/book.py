@@ -6,6 +6,7 @@ number in the ledger is ever typed by hand.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,9 @@ from nasmeta_lib import chapters
 from nasmeta_lib.data import sources, status
 from nasmeta_lib.paths import BOOK_DIR, EXECUTED_DIR, REPO_ROOT
 from nasmeta_lib.report import VERDICT_MARKS
-from nasmeta_lib.results import Result, result_path
+from nasmeta_lib.results import Result, ResultFileError, result_path
 
+log = logging.getLogger(__name__)
 PROFILES = ("full", "quick")  # preference order on the ledger
 
 
@@ -63,7 +65,11 @@ def current_results() -> dict[str, tuple[Path, Result]]:
     for name, chapter in chapters.registry().items():
         for profile in PROFILES:
             params = chapter.resolve(profile)
-            result = chapter.saved(profile, params)
+            try:
+                result = chapter.saved(profile, params)
+            except ResultFileError as exc:  # shown as missing, never half-read
+                log.warning("%s", exc)
+                continue
             if result is not None:
                 found[name] = (result_path(name, profile, params), result)
                 break
@@ -77,16 +83,30 @@ def ledger_frame() -> pd.DataFrame:
     for name, chapter in chapters.registry().items():
         if name not in found:
             rows.append({"chapter": chapter.title, "claim": chapter.claim, "paper": "", "ours": "no result yet",
-                         "verdict": VERDICT_MARKS["not run"], "profile": "", "result file": ""})
+                         "verdict": VERDICT_MARKS["not run"], "profile": "", "result file": "", "provenance": ""})
             continue
         path, res = found[name]
         for c in res.claims:
             rows.append({
                 "chapter": chapter.title, "claim": c.statement, "paper": c.paper, "ours": c.ours,
                 "verdict": VERDICT_MARKS[c.verdict], "profile": res.profile,
-                "result file": f"results/{path.parent.name}/{path.name}",
+                "result file": f"results/{path.parent.name}/{path.name}", "provenance": provenance_flags(res),
             })
     return pd.DataFrame(rows)
+
+
+def provenance_flags(result: Result) -> str:
+    """What a reader should know about where a result came from: written from uncommitted code
+    (``-dirty`` sha), from an unknown commit, or without a record of the data files it read."""
+    sha = str(result.provenance.get("git_sha", "unknown"))
+    flags = []
+    if sha.endswith("-dirty"):
+        flags.append("uncommitted changes (dirty tree)")
+    elif sha == "unknown":
+        flags.append("unknown commit")
+    if "data" not in result.provenance:
+        flags.append("data not recorded")
+    return "; ".join(flags) or "ok"
 
 
 def _html_table(frame: pd.DataFrame) -> str:
@@ -102,7 +122,10 @@ def ledger_page() -> str:
         "Every checked claim: the paper's number, ours, and the verdict computed by the chapter's code "
         "from our run. This page is generated from the `results/` files at build time; a full-profile "
         "result (GPU) is shown when one exists, else the quick profile (CPU), whose smaller budgets "
-        "often cap a verdict at *partly* (each chapter says why).",
+        "often cap a verdict at *partly* (each chapter says why). The provenance column flags a result "
+        "written from uncommitted code, from an unknown commit, or without a record of the data files it "
+        "read (results written before such records were kept); a result whose recorded data files are no "
+        "longer the ones the manifests name is recomputed, never shown.",
         "",
     ]
     if frame.empty:
@@ -110,6 +133,7 @@ def ledger_page() -> str:
     summary = (
         frame.groupby("chapter", sort=False)
         .agg(claims=("claim", "size"), profile=("profile", "first"), result=("result file", "first"),
+             provenance=("provenance", "first"),
              **{mark.lower(): ("verdict", lambda v, m=mark: int((v == m).sum())) for mark in VERDICT_MARKS.values()})
         .reset_index()
     )

@@ -10,9 +10,9 @@ import sys
 import time
 
 from nasmeta_lib import chapters
-from nasmeta_lib.data import DataError, fetch_file, source, sources, status
+from nasmeta_lib.data import DataError, ManifestError, fetch_file, source, sources, status
 from nasmeta_lib.params import ParameterError
-from nasmeta_lib.results import Result, result_path
+from nasmeta_lib.results import Result, ResultFileError, result_path
 
 
 def _data_list(_: argparse.Namespace) -> int:
@@ -41,8 +41,46 @@ def _data_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_overrides(pairs: list[list[str]] | None) -> dict[str, str]:
-    return {key: value for key, value in (pairs or [])}
+class UsageError(ValueError):
+    """A command line that cannot mean anything (reported with exit code 2)."""
+
+
+PARAM_FLAGS = ("-p", "--param")
+
+
+def _join_param_pairs(argv: list[str]) -> list[str]:
+    """``-p KEY VALUE`` -> ``--param=KEY=VALUE``, so that a value starting with '-' (``-p
+    settings -1,-2``) is not taken for an option; ``-p KEY=VALUE`` passes as it is."""
+    out, i = [], 0
+    while i < len(argv):
+        if (argv[i] in PARAM_FLAGS and i + 2 < len(argv) and "=" not in argv[i + 1]
+                and not argv[i + 2].startswith("--")):
+            out.append(f"--param={argv[i + 1]}={argv[i + 2]}")
+            i += 3
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def _parse_overrides(pairs: list[str] | None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"-p {pair}: give a parameter as -p KEY VALUE or -p KEY=VALUE")
+        if key in overrides:
+            raise UsageError(f"parameter {key!r} is given twice ({overrides[key]!r} and {value!r}); give it once")
+        overrides[key] = value
+    return overrides
+
+
+def _check_steps(steps: list[str] | None) -> None:
+    for step in steps or []:
+        if not step.strip() or step.startswith("-"):
+            raise UsageError(f"--steps: {step!r} cannot name a step; steps are named like 'nb101' or "
+                             "'setting-nb201_cifar10' (a run stopped by --steps lists the names it reached)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -51,6 +89,7 @@ def _run(args: argparse.Namespace) -> int:
     chapter = chapters.get(args.chapter)
     overrides = _parse_overrides(args.param)
     chapter.resolve(args.profile, overrides)  # validate before anything starts
+    _check_steps(args.steps)
     t0 = time.perf_counter()
     if args.steps:
         try:
@@ -66,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
             print("papermill is not installed: running headless (results only, no notebook)")
         result = runner.run_headless(args.chapter, args.profile, overrides, force=args.force)
     else:
-        out = runner.run_notebook(args.chapter, args.profile, overrides)
+        out = runner.run_notebook(args.chapter, args.profile, overrides, force=args.force)
         print(f"executed notebook: {out}")
         result = Result.load(result_path(args.chapter, args.profile, chapter.resolve(args.profile, overrides)))
     for claim in result.claims:
@@ -79,6 +118,8 @@ def _book(args: argparse.Namespace) -> int:
     from nasmeta_lib import book, run as runner
 
     names = args.chapters or list(chapters.registry())
+    for name in names:
+        chapters.get(name)  # an unknown name stops here, before any chapter runs
     failed = []
     for name in names:
         print(f"== running chapter {name} ({args.profile})", flush=True)
@@ -115,10 +156,11 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one chapter (notebook via papermill, or --headless)")
     run.add_argument("chapter")
     run.add_argument("--profile", default="quick", choices=chapters.PROFILES)
-    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                     help="override a parameter (lists: comma-separated)")
+    run.add_argument("-p", "--param", action="append", metavar="KEY VALUE",
+                     help="override a parameter: -p KEY VALUE or -p KEY=VALUE (lists: comma-separated)")
     run.add_argument("--headless", action="store_true", help="run the experiment without Jupyter")
-    run.add_argument("--force", action="store_true", help="recompute even if a result exists (headless)")
+    run.add_argument("--force", action="store_true",
+                     help="recompute from scratch even if a result or checkpoints exist")
     run.add_argument("--steps", nargs="+", metavar="STEP",
                      help="headless: compute only these checkpointed steps, then stop before the first other "
                           "one (split a full profile between machines; the run says which step comes next)")
@@ -133,10 +175,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+USER_ERRORS = (ParameterError, DataError, ManifestError, ResultFileError, UsageError, KeyError)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_join_param_pairs(list(sys.argv[1:] if argv is None else argv)))
     try:
         return args.fn(args)
-    except (ParameterError, DataError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # no KeyError quotes
+        print(f"error: {message}", file=sys.stderr)
         return 2

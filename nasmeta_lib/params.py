@@ -7,6 +7,7 @@ says which parameter, what was given and what is allowed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -16,6 +17,10 @@ class ParameterError(ValueError):
 
 
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+_ARTICLES = {"int": "an int", "float": "a float", "str": "a str", "bool": "a bool"}
+# Integers beyond 32 bits are never meaningful here (seeds, counts, budgets) and crash deep
+# inside numpy/torch (seeds must fit their generators), so every int parameter is bounded.
+INT_BOUND = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,14 @@ class Param:
     low: float | None = None
     high: float | None = None
     min_items: int = 1
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The range a value must lie in: the declared one, and for ints at most 32 bits."""
+        if self.kind != "int":
+            return self.low, self.high
+        low = -INT_BOUND if self.low is None else max(self.low, -INT_BOUND)
+        high = INT_BOUND if self.high is None else min(self.high, INT_BOUND)
+        return low, high
 
     def allowed(self) -> tuple | None:
         return self.choices() if callable(self.choices) else self.choices
@@ -46,17 +59,22 @@ class Param:
                 else:
                     value = typ(text)
             except ValueError:
-                raise ParameterError(f"parameter {self.name!r}: {value!r} is not a {self.kind}") from None
+                raise ParameterError(f"parameter {self.name!r}: {value!r} is not {_ARTICLES[self.kind]}") from None
         if self.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, typ) or (self.kind != "bool" and isinstance(value, bool)):
             raise ParameterError(
                 f"parameter {self.name!r}: expected {self.kind}, got {type(value).__name__} {value!r}"
             )
-        if self.low is not None and value < self.low:
-            raise ParameterError(f"parameter {self.name!r}: {value} is below the minimum {self.low}")
-        if self.high is not None and value > self.high:
-            raise ParameterError(f"parameter {self.name!r}: {value} is above the maximum {self.high}")
+        if self.kind == "float" and not math.isfinite(value):
+            raise ParameterError(f"parameter {self.name!r}: {value} is not a finite number")
+        if self.kind == "str":
+            value = value.strip()
+        low, high = self.bounds()
+        if low is not None and value < low:
+            raise ParameterError(f"parameter {self.name!r}: {value} is below the minimum {low}")
+        if high is not None and value > high:
+            raise ParameterError(f"parameter {self.name!r}: {value} is above the maximum {high}")
         allowed = self.allowed()
         if allowed is not None and value not in allowed:
             raise ParameterError(
@@ -70,7 +88,7 @@ class Param:
                 raise ParameterError(f"parameter {self.name!r} takes one {self.kind}, got a list")
             return self._scalar(value)
         if isinstance(value, str):
-            value = [v for v in value.split(",") if v.strip()]
+            value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
             value = [value]
         items = [self._scalar(v) for v in value]

@@ -1,7 +1,8 @@
 """Results with provenance, written atomically as ``results/<chapter>/<profile>-<hash>.json``.
 
 A result holds what a chapter computed (tables, scalar metrics), the verdict on each claim,
-and where it came from (git sha, parameters, device, library versions, seconds).
+and where it came from (git sha, parameters, device, library versions, seconds, and the sha256 of
+every data file it read).
 """
 
 from __future__ import annotations
@@ -78,7 +79,18 @@ class Result:
 
     @classmethod
     def load(cls, path: Path) -> "Result":
-        return cls.from_json(Path(path).read_text())
+        """Read a result file; a damaged one is a :class:`ResultFileError` naming it and the fix."""
+        try:
+            return cls.from_json(Path(path).read_text())
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ResultFileError(
+                f"result file {path} is unreadable ({type(exc).__name__}: {exc}); it was damaged or edited. "
+                "Fix: rerun with --force to recompute it, or delete it"
+            ) from None
+
+
+class ResultFileError(ValueError):
+    """A result file exists but cannot be read back (truncated, edited, wrong layout)."""
 
 
 def _jsonable(obj: Any) -> Any:

@@ -28,7 +28,7 @@ def test_int_is_accepted_for_float():
     "values,message",
     [
         ({"bogus": 1}, "unknown parameter.*bogus.*budget, lr, settings, verbose"),
-        ({"budget": "ten"}, "'budget'.*not a int"),
+        ({"budget": "ten"}, "'budget'.*not an int"),
         ({"budget": 2.5}, "'budget'.*expected int"),
         ({"budget": True}, "'budget'.*expected int"),
         ({"budget": 0}, "'budget'.*below the minimum 1"),

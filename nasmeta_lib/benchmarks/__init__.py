@@ -7,9 +7,14 @@ sha256, so later loads, in any process, take a fraction of a second.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -17,8 +22,10 @@ import pandas as pd
 from nasmeta_lib.benchmarks import nb201_full, nbgraph, suite_zero
 from nasmeta_lib.benchmarks.table import PROXIES, BenchmarkTable, Setting
 from nasmeta_lib.data import source
+from nasmeta_lib.data.fetch import note_use
 from nasmeta_lib.paths import cache_dir
 
+log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3  # bump when parsed columns change, so stale parquet copies are ignored
 
 TNB_TASKS = ("class_scene", "class_object", "autoencoder", "normal", "jigsaw", "room_layout", "segmentsemantic")
@@ -98,6 +105,8 @@ def setting(benchmark: str, task: str) -> Setting:
 
 def settings(benchmark: str | None = None) -> list[Setting]:
     """Every (benchmark, task) setting, optionally of one benchmark."""
+    if benchmark is not None and benchmark not in REGISTRY:
+        raise UnknownSetting(f"unknown benchmark {benchmark!r}; known: {', '.join(REGISTRY)}")
     names = [benchmark] if benchmark else list(REGISTRY)
     return [setting(n, t) for n in names for t in REGISTRY[n].tasks]
 
@@ -110,7 +119,7 @@ def parse_key(key: str) -> Setting:
     return setting(benchmark, task)
 
 
-def _parquet_path(s: Setting) -> os.PathLike:
+def _parquet_path(s: Setting) -> Path:
     sha = source(s.source).file(s.file).sha256 or "unverified"
     safe_task = s.task.replace("/", "_")
     return cache_dir() / "tables" / f"{s.benchmark}__{safe_task}__{sha[:12]}__v{SCHEMA_VERSION}.parquet"
@@ -118,26 +127,75 @@ def _parquet_path(s: Setting) -> os.PathLike:
 
 @lru_cache(maxsize=None)
 def _frame(benchmark: str, task: str) -> pd.DataFrame:
+    """The parsed table of a setting, from the parquet cache when that verifies (else parsed
+    again from the verified source and the cache rewritten: a damaged or swapped cache file
+    never yields wrong numbers)."""
     s = setting(benchmark, task)
     path = _parquet_path(s)
-    if path.exists():
-        return pd.read_parquet(path)
+    stamp = _cache_stamp(s)
+    if _stamp_path(path).exists():  # no record: a cache from before records, or a write cut short
+        frame, problem = _read_cached(path, stamp)
+        if frame is not None:
+            return frame
+        log.warning("cached table %s is not used (%s); parsing %s/%s again", path, problem, s.source, s.file)
     frame = REGISTRY[benchmark].parse(task).reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)  # atomic: a crash never leaves a half-written cache file
+    _write_cached(path, frame, stamp)
     return frame
+
+
+def _cache_stamp(s: Setting) -> dict[str, object]:
+    """What a cached table must have been parsed from: its setting, the source file's sha256
+    and the parser's schema version."""
+    return {"benchmark": s.benchmark, "task": s.task, "source": s.source, "file": s.file,
+            "source_sha256": source(s.source).file(s.file).sha256, "schema_version": SCHEMA_VERSION}
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.json")
+
+
+def _read_cached(path: Path, stamp: dict[str, object]) -> tuple[pd.DataFrame | None, str]:
+    """The cached table if its sidecar matches ``stamp`` and the parquet's sha256, else why not."""
+    try:
+        recorded = json.loads(_stamp_path(path).read_text())
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable: {type(exc).__name__}: {exc}"
+    if not isinstance(recorded, dict) or {k: recorded.get(k) for k in stamp} != stamp:
+        return None, "its record names another setting, source file or schema"
+    if hashlib.sha256(data).hexdigest() != recorded.get("sha256"):
+        return None, "sha256 mismatch: the file was damaged or replaced"
+    try:
+        return pd.read_parquet(io.BytesIO(data)), ""
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        return None, f"unreadable: {type(exc).__name__}: {exc}"
+
+
+def _write_cached(path: Path, frame: pd.DataFrame, stamp: dict[str, object]) -> None:
+    """Write the parquet, then its checksum record, each atomically: a crash leaves at worst a
+    parquet without a matching record, which the next read ignores."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
+    record = json.dumps(stamp | {"sha256": hashlib.sha256(data).hexdigest()}).encode()
+    for target, payload in ((path, data), (_stamp_path(path), record)):
+        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+        tmp.write_bytes(payload)
+        os.replace(tmp, target)
 
 
 def load(benchmark: str, task: str | None = None) -> BenchmarkTable:
     """Load one setting; ``task`` may be omitted for single-task benchmarks."""
     if task is None:
-        tasks = REGISTRY[benchmark].tasks if benchmark in REGISTRY else ()
+        if benchmark not in REGISTRY:
+            raise UnknownSetting(f"unknown benchmark {benchmark!r}; known: {', '.join(REGISTRY)}")
+        tasks = REGISTRY[benchmark].tasks
         if len(tasks) != 1:
             raise UnknownSetting(f"benchmark {benchmark!r} has tasks {', '.join(tasks)}: pass task=")
         task = tasks[0]
     s = setting(benchmark, task)
+    note_use(source(s.source).file(s.file))  # the result being computed read this file (maybe via the cache)
     frame = _frame(benchmark, task).copy()
     for col in ("ops", "adjacency"):  # parquet gives numpy arrays; the API promises lists
         frame[col] = [list(v.tolist() if hasattr(v, "tolist") else v) for v in frame[col]]

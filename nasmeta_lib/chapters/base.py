@@ -8,7 +8,9 @@ through it, so a notebook never holds experiment logic.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -19,13 +21,16 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from tqdm.auto import tqdm
 
+from nasmeta_lib.data.fetch import data_records, note_data, recording_data, stale_data
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.paths import NOTEBOOK_DIR
-from nasmeta_lib.results import Result, provenance, result_path, write_atomic
+from nasmeta_lib.results import Result, param_hash, provenance, result_path, write_atomic
 from nasmeta_lib.verdicts import Check, Claim, RuleChange
 
 T = TypeVar("T")
 PROFILES = ("quick", "full")
+log = logging.getLogger(__name__)
+CHECKPOINT_FIELDS = frozenset({"stamp", "data", "sha256", "value"})
 
 
 class StepsDone(Exception):
@@ -44,28 +49,71 @@ class Context:
     ``only`` limits a run to some steps: it stops (:class:`StepsDone`) at the first other step
     without a checkpoint. That splits a full profile between machines, e.g. the steps a CPU
     handles well here and the rest on a GPU machine that resumes from the carried checkpoints.
+
+    A checkpoint records ``stamp`` (chapter, version, parameter hash), the data files its step
+    read and the sha256 of its value; one that does not match (damaged, edited, or written for
+    other parameters) is recomputed, never used.
     """
 
-    def __init__(self, partial_dir: Path, progress: bool = True, only: frozenset[str] | None = None):
+    def __init__(self, partial_dir: Path, progress: bool = True, only: frozenset[str] | None = None,
+                 stamp: dict[str, Any] | None = None):
         self.partial_dir = partial_dir
         # papermill runs set NASMETA_PROGRESS=0: bars would be frozen into the book's pages
         self.show_progress = progress and os.environ.get("NASMETA_PROGRESS", "1") != "0"
-        self.only = only
+        self.only = None if only is None else frozenset(_safe(k) for k in only)
+        self.stamp = stamp or {}
+        self.seen: list[str] = []  # step keys in the order this run reached them
 
     def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
         return tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False)
 
     def step(self, key: str, fn: Callable[[], Any]) -> Any:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
-        path = self.partial_dir / f"{safe}.json"
+        self.seen.append(key)
+        path = self.partial_dir / f"{_safe(key)}.json"
         if path.exists():
-            return json.loads(path.read_text())
-        if self.only is not None and key not in self.only:
+            checkpoint, problem = self._read(path, key)
+            if not problem:
+                note_data(checkpoint["data"])
+                return checkpoint["value"]
+            log.warning("checkpoint %s is not used (%s); recomputing step %r", path, problem, key)
+            path.unlink(missing_ok=True)
+        if self.only is not None and _safe(key) not in self.only:
             done = sorted(p.stem for p in self.partial_dir.glob("*.json")) if self.partial_dir.exists() else []
+            if not any(_safe(k) in self.only for k in self.seen[:-1]):
+                raise ParameterError(
+                    f"steps {', '.join(sorted(self.only))}: the run never reaches them, it stops first at step "
+                    f"{_safe(key)!r}, which has no checkpoint (steps run in order; checkpointed so far: "
+                    f"{', '.join(done) or 'none'}). Name that step too, or check the step names")
             raise StepsDone(key, done, self.partial_dir)
-        value = fn()
-        write_atomic(path, json.dumps(value, default=_plain))
-        return json.loads(path.read_text())  # callers see the same types on first and resumed runs
+        with recording_data() as used:
+            value = json.loads(json.dumps(fn(), default=_plain))  # callers see the same types on first and resumed runs
+        checkpoint = {"stamp": self.stamp | {"step": key}, "data": data_records(used), "sha256": _digest(value),
+                      "value": value}
+        write_atomic(path, json.dumps(checkpoint))
+        return value
+
+    def _read(self, path: Path, key: str) -> tuple[dict, str]:
+        """The checkpoint at ``path`` and '' if it verifies, else why not."""
+        try:
+            checkpoint = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            return {}, f"unreadable: {type(exc).__name__}: {exc}"
+        if not isinstance(checkpoint, dict) or not CHECKPOINT_FIELDS <= set(checkpoint):
+            return {}, f"unreadable: not a checkpoint with {', '.join(sorted(CHECKPOINT_FIELDS))}"
+        if checkpoint["stamp"] != self.stamp | {"step": key}:
+            return {}, f"written for {checkpoint['stamp']}, this run is {self.stamp | {'step': key}}"
+        if _digest(checkpoint["value"]) != checkpoint["sha256"]:
+            return {}, "its value does not match its recorded sha256 (damaged or edited)"
+        return checkpoint, ""
+
+
+def _safe(key: str) -> str:
+    """A step key as a file name (and as ``--steps`` matches it)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 def _plain(obj: Any) -> Any:
@@ -96,6 +144,9 @@ class Chapter:
     version: int = 1
     # Rules changed after results were seen, listed on the chapter page with the verdict before/after.
     rule_changes: tuple[RuleChange, ...] = ()
+    # Optional checks of a parameter combination that need more than one parameter's range
+    # (raise ParameterError); called before any work, also before papermill starts a kernel.
+    check: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def notebook(self) -> Path:
@@ -117,34 +168,63 @@ class Chapter:
                 steps: Iterable[str] | None = None, **overrides: Any) -> Result:
         """Run (or reload) the chapter's experiment; see the module docstring.
 
-        ``steps`` computes only those checkpointed steps and raises :class:`StepsDone` at the
-        first other one (see :class:`Context`); without it the run goes to the end.
+        ``force`` recomputes from scratch: the saved result and the run's checkpoints are ignored
+        (the checkpoints are deleted). ``steps`` computes only those checkpointed steps and raises
+        :class:`StepsDone` at the first other one (see :class:`Context`); without it the run goes
+        to the end.
         """
         params = self.resolve(profile, overrides)
         path = result_path(self.name, profile, params)
         saved = None if force else self.saved(profile, params)
         if saved is not None:
             return saved
-        partial = path.parent / ".partial" / path.stem
+        self.check_params(params)
+        partial = self.partial_dir(profile, params)
+        if force:
+            shutil.rmtree(partial, ignore_errors=True)
+        stamp = {"chapter": self.name, "version": self.version, "params": param_hash(params)}
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
-        result = self.run(params, Context(partial, progress, None if steps is None else frozenset(steps)))
+        ctx = Context(partial, progress, None if steps is None else frozenset(steps), stamp)
+        with recording_data() as used:
+            result = self.run(params, ctx)
         result.chapter, result.profile, result.params = self.name, profile, params
         if self.judge is not None:
             result.claims, result.checks = self.judge(result)
-        result.provenance = provenance(params, time.perf_counter() - t0, started) | {"chapter_version": self.version}
+        result.provenance = provenance(params, time.perf_counter() - t0, started) | {
+            "chapter_version": self.version, "data": data_records(used)}
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
+        if unknown := sorted((ctx.only or set()) - {_safe(k) for k in ctx.seen}):
+            steps_seen = ", ".join(dict.fromkeys(_safe(k) for k in ctx.seen)) or "none: it is not split into steps"
+            raise ParameterError(f"no step is named {', '.join(unknown)} (this run's steps: {steps_seen}); "
+                                 f"the run went to the end and its result is saved ({path})")
         return Result.load(path)
 
+    def check_params(self, params: dict[str, Any]) -> None:
+        """The chapter's own checks of a parameter combination (e.g. a budget larger than a
+        benchmark's pool), run before any work and before a notebook kernel starts."""
+        if self.check is not None:
+            self.check(params)
+
+    def partial_dir(self, profile: str, params: dict[str, Any]) -> Path:
+        """Checkpoint folder of a run: named by parameters and chapter version, so a changed
+        analysis never resumes from an older one's steps."""
+        path = result_path(self.name, profile, params)
+        return path.parent / ".partial" / f"{path.stem}-v{self.version}"
+
     def saved(self, profile: str, params: dict[str, Any]) -> Result | None:
-        """The saved result of these parameters, if one exists and this version of the chapter wrote it
-        (files from before versions were recorded count as version 1)."""
+        """The saved result of these parameters, if one exists, this version of the chapter wrote
+        it (files from before versions were recorded count as version 1) and the data files it
+        read are still the ones the manifests name. Raises
+        :class:`~nasmeta_lib.results.ResultFileError` for an unreadable file."""
         path = result_path(self.name, profile, params)
         if not path.exists():
             return None
         result = Result.load(path)
-        return result if result.provenance.get("chapter_version", 1) == self.version else None
+        if result.provenance.get("chapter_version", 1) != self.version:
+            return None
+        return None if stale_data(result.provenance.get("data")) else result
 
     def help(self) -> str:
         lines = [f"{self.name}: {self.title}", "", "parameters:"]

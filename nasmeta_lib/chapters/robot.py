@@ -371,4 +371,5 @@ CHAPTER = Chapter(
                  "metrics": PAPER_METRICS, "bo_share": 1.0},
     },
     run=run,
+    check=check,
 )

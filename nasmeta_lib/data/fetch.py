@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
-from nasmeta_lib.data.manifest import DataFile, source
+from nasmeta_lib.data.manifest import DataFile, ManifestError, source
 from nasmeta_lib.paths import cache_dir, mirror_dir
+
+log = logging.getLogger(__name__)
 
 
 class DataError(RuntimeError):
@@ -95,6 +101,7 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
         )
     st = status(f)
     if st.location == "package" and st.verified:
+        note_use(f)
         return st.path
     if source(f.source).kind == "pypi":
         raise DataError(
@@ -105,19 +112,27 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
         if not st.verified:
             raise DataError(
                 f"{f.name} in the data mirror ({st.path}) fails verification against "
-                f"{f.manifest.name}: {st.problem}. The copy is refused. {_fix_hint(f)}"
+                f"{f.manifest.name}: {st.problem}. The copy is refused, and the mirror is searched "
+                f"first. Fix: replace it with a good copy (sha256 {f.sha256[:16]}...) or remove it, "
+                "or set NASMETA_DATA_MIRROR=\"\" to skip the mirror and use the cache or a download."
             )
+        note_use(f)
         return st.path
+    removed = ""
     if st.location == "cache":
         if st.verified:
+            note_use(f)
             return st.path
         st.path.unlink()  # a corrupt cached copy is removed and fetched again
+        removed = f"The corrupt cached copy {st.path} ({st.problem}) was deleted. "
     target = cache_dir() / f.path
     if offline():
         raise DataError(
             f"{f.name} (source {f.source!r}, manifest {f.manifest.name}) is not in the mirror "
-            f"or the cache, and downloads are off (NASMETA_OFFLINE is set). {_fix_hint(f)}"
+            f"or the cache, and downloads are off (NASMETA_OFFLINE is set). {removed}{_fix_hint(f)}"
         )
+    if removed:
+        log.warning("%s: %sDownloading it again.", f.name, removed)
     import pooch  # imported only when a download is needed
 
     errors = []
@@ -130,6 +145,7 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
                 path=target.parent,
                 progressbar=progress,
             )
+            note_use(f)
             return Path(got)
         except ValueError as exc:  # pooch: hash mismatch (e.g. truncated download)
             errors.append(f"{url}: downloaded file failed verification ({exc})")
@@ -141,7 +157,7 @@ def fetch_file(f: DataFile, progress: bool = True) -> Path:
         target.unlink()
     raise DataError(
         f"{f.name} (source {f.source!r}, manifest {f.manifest.name}) is not in the mirror or "
-        f"the cache and could not be downloaded:\n  " + "\n  ".join(errors) + f"\n{_fix_hint(f)}"
+        f"the cache and could not be downloaded:\n  " + "\n  ".join(errors) + f"\n{removed}{_fix_hint(f)}"
     )
 
 
@@ -158,3 +174,55 @@ def fetch(source_name: str, file_name: str | None = None, progress: bool = True)
 def offline() -> bool:
     """True when downloads are disabled (``NASMETA_OFFLINE=1``)."""
     return os.environ.get("NASMETA_OFFLINE", "") not in ("", "0")
+
+
+# ---------------------------------------------------------------- which data a run read
+
+_USED: ContextVar[dict[tuple[str, str], dict[str, str]] | None] = ContextVar("nasmeta_data_used", default=None)
+
+
+@contextmanager
+def recording_data() -> Iterator[dict[tuple[str, str], dict[str, str]]]:
+    """Collect every verified data file provided while the block runs (a result's provenance
+    records them); a recording inside another also counts for the outer one."""
+    outer = _USED.get()
+    used: dict[tuple[str, str], dict[str, str]] = {}
+    token = _USED.set(used)
+    try:
+        yield used
+    finally:
+        _USED.reset(token)
+        if outer is not None:
+            outer.update(used)
+
+
+def note_use(f: DataFile) -> None:
+    """Record that ``f``, verified against its manifest, was used by the running recording."""
+    note_data([{"source": f.source, "file": f.name, "manifest": f.manifest.name, "sha256": f.sha256 or ""}])
+
+
+def note_data(records: list[dict[str, str]]) -> None:
+    """Record data files read earlier (e.g. by a step whose checkpoint is reused)."""
+    used = _USED.get()
+    if used is not None:
+        for r in records:
+            used[(r["source"], r["file"])] = dict(r)
+
+
+def data_records(used: dict[tuple[str, str], dict[str, str]]) -> list[dict[str, str]]:
+    """A recording as a sorted list, as results and checkpoints store it."""
+    return [used[k] for k in sorted(used)]
+
+
+def stale_data(records: list[dict[str, Any]] | None) -> list[str]:
+    """Recorded data files whose sha256 is no longer the one their manifest names ([] if all
+    current, or if nothing was recorded)."""
+    stale = []
+    for r in records or ():
+        try:
+            current = source(r["source"]).file(r["file"]).sha256
+        except ManifestError:
+            current = None
+        if current != r.get("sha256"):
+            stale.append(f"{r['source']}/{r['file']}")
+    return stale

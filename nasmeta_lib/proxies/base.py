@@ -96,7 +96,7 @@ def score(proxy_name: str, model: nn.Module, batch: Batch, seed: int = 0) -> flo
     randomness is drawn from ``seed``, so equal inputs give equal scores.
     """
     proxy = PROXIES[proxy_name]
-    device = next(model.parameters()).device
+    device = _device_of(proxy_name, model, batch)
     try:
         with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
@@ -104,10 +104,43 @@ def score(proxy_name: str, model: nn.Module, batch: Batch, seed: int = 0) -> flo
     except (np.linalg.LinAlgError, FloatingPointError) as err:
         warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=2)
         return math.nan
+    except (RuntimeError, IndexError, ValueError):
+        _explain_mismatch(proxy_name, model, batch.to(device))  # a clear error when the network does not fit the batch
+        raise
     if not math.isfinite(value):
         warnings.warn(f"{proxy_name}: score is {value}; reported as NaN", ProxyWarning, stacklevel=2)
         return math.nan
     return value
+
+
+class ProxyInputError(ValueError):
+    """The network and the batch cannot be scored together (no weights, wrong class count)."""
+
+
+def _device_of(proxy_name: str, model: nn.Module, batch: Batch) -> torch.device:
+    """The model's device, after checking what can be checked without running it."""
+    first = next(model.parameters(), None)
+    if first is None:
+        raise ProxyInputError(f"{proxy_name}: the network has no parameters, so there is nothing to score; "
+                              "pass a network with convolution or linear layers")
+    if len(batch.targets) and not 0 <= int(batch.targets.min()) <= int(batch.targets.max()) < batch.num_classes:
+        raise ProxyInputError(f"{proxy_name}: the batch's labels lie outside 0..{batch.num_classes - 1} "
+                              f"(num_classes={batch.num_classes})")
+    return first.device
+
+
+def _explain_mismatch(proxy_name: str, model: nn.Module, batch: Batch) -> None:
+    """After a proxy failed: raise a clear error if the network's output does not fit the batch."""
+    try:
+        with _restored(model), torch.no_grad():
+            out = model.train()(batch.inputs)
+    except (RuntimeError, IndexError, ValueError):
+        raise ProxyInputError(f"{proxy_name}: the network cannot run on inputs of shape {tuple(batch.inputs.shape)} "
+                              f"({type(err).__name__}: {str(err).splitlines()[0]})") from err
+    if out.ndim != 2 or out.shape[1] != batch.num_classes:
+        raise ProxyInputError(f"{proxy_name}: the network outputs shape {tuple(out.shape)} but the batch has "
+                              f"{batch.num_classes} classes; build the network with num_classes={batch.num_classes} "
+                              "(outputs of shape (batch, classes))")
 
 
 @contextmanager
