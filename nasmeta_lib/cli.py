@@ -6,8 +6,10 @@ Also reachable as ``python -m nasmeta_lib ...`` (e.g. on a GPU machine without J
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
 from nasmeta_lib import chapters
 from nasmeta_lib.data import DataError, ManifestError, fetch_file, source, sources, status
@@ -83,13 +85,33 @@ def _check_steps(steps: list[str] | None) -> None:
                              "'setting-nb201_cifar10' (a run stopped by --steps lists the names it reached)")
 
 
+def _use_executor(args: argparse.Namespace) -> None:
+    """Hand --workers/--scheduler to the run through the environment, which a notebook's kernel
+    inherits too (see :func:`nasmeta_lib.executors.from_environment`)."""
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ParameterError(f"--workers {args.workers}: give a positive number of worker processes")
+        os.environ["NASMETA_WORKERS"] = str(args.workers)
+    if args.scheduler:
+        os.environ["NASMETA_SCHEDULER"] = args.scheduler
+
+
 def _run(args: argparse.Namespace) -> int:
     from nasmeta_lib import run as runner
 
     chapter = chapters.get(args.chapter)
     overrides = _parse_overrides(args.param)
-    chapter.resolve(args.profile, overrides)  # validate before anything starts
+    params = chapter.resolve(args.profile, overrides)  # validate before anything starts
     _check_steps(args.steps)
+    _use_executor(args)
+    if args.output_dir:
+        # a student's rerun: notebook and results go there, the book's own files stay as they are
+        os.environ["NASMETA_RESULTS"] = str(Path(args.output_dir) / "results")
+    saved = None if args.force else chapter.saved(args.profile, params)
+    if saved is not None:
+        p = saved.provenance
+        print(f"reusing the saved result {result_path(args.chapter, args.profile, params)} (git {p.get('git_sha', '?')[:12]}, "
+              f"finished {p.get('finished', '?')}); add --force to recompute it")
     t0 = time.perf_counter()
     if args.steps:
         try:
@@ -105,11 +127,14 @@ def _run(args: argparse.Namespace) -> int:
             print("papermill is not installed: running headless (results only, no notebook)")
         result = runner.run_headless(args.chapter, args.profile, overrides, force=args.force)
     else:
-        out = runner.run_notebook(args.chapter, args.profile, overrides, force=args.force)
+        out = runner.run_notebook(args.chapter, args.profile, overrides, force=args.force,
+                                  **({"output_dir": Path(args.output_dir)} if args.output_dir else {}))
         print(f"executed notebook: {out}")
         result = Result.load(result_path(args.chapter, args.profile, chapter.resolve(args.profile, overrides)))
     for claim in result.claims:
         print(f"[{claim.verdict}] {claim.statement}: paper {claim.paper}; ours {claim.ours}")
+    for check in result.checks:
+        print(f"[check {'passed' if check.passed else 'FAILED'}] {check.statement}: {check.detail}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -161,6 +186,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="run the experiment without Jupyter")
     run.add_argument("--force", action="store_true",
                      help="recompute from scratch even if a result or checkpoints exist")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run the chapter's independent parts on a local Dask cluster of N processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run them on an existing Dask scheduler (e.g. tcp://host:8786, from dask-jobqueue)")
+    run.add_argument("-o", "--output-dir", metavar="DIR",
+                     help="write the executed notebook and the result files under DIR (default: the book's folders)")
     run.add_argument("--steps", nargs="+", metavar="STEP",
                      help="headless: compute only these checkpointed steps, then stop before the first other "
                           "one (split a full profile between machines; the run says which step comes next)")

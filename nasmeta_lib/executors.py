@@ -13,6 +13,7 @@ Dask was chosen because it is pure Python, installs in seconds, runs on laptops,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Protocol
 
@@ -36,6 +37,8 @@ class Executor(Protocol):
 
     def describe(self) -> dict[str, Any]: ...
 
+    def close(self) -> None: ...
+
 
 class Serial:
     """The default: parts one after another in this process."""
@@ -54,6 +57,9 @@ class Serial:
 
     def describe(self) -> dict[str, Any]:
         return {"executor": "serial"}
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def _capped(fn: Callable[[], Any], threads: int) -> Callable[[], Any]:
@@ -130,3 +136,17 @@ class Dask:
         if self._client is not None:
             info["workers"] = len(self._client.scheduler_info().get("workers", {}))
         return info | ({"resources": self.resources} if self.resources else {})
+
+
+def from_environment() -> Executor:
+    """The executor named by ``NASMETA_WORKERS`` (a local cluster of that many processes) or
+    ``NASMETA_SCHEDULER`` (an existing scheduler's address), else :class:`Serial`. The CLI's
+    ``--workers``/``--scheduler`` set these, so a notebook's kernel inherits them."""
+    workers, address = os.environ.get("NASMETA_WORKERS"), os.environ.get("NASMETA_SCHEDULER")
+    if address:
+        return Dask(address=address)
+    if workers:
+        if not workers.isdigit() or int(workers) < 1:
+            raise ValueError(f"NASMETA_WORKERS={workers!r} is not a positive number of workers")
+        return Dask(workers=int(workers))
+    return Serial()

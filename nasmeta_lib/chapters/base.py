@@ -17,11 +17,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from tqdm.auto import tqdm
 
 from nasmeta_lib.data.fetch import data_records, note_data, recording_data, stale_data
+from nasmeta_lib.executors import Executor, Serial, from_environment
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.paths import NOTEBOOK_DIR
 from nasmeta_lib.results import Result, param_hash, provenance, result_path, write_atomic
@@ -56,8 +57,9 @@ class Context:
     """
 
     def __init__(self, partial_dir: Path, progress: bool = True, only: frozenset[str] | None = None,
-                 stamp: dict[str, Any] | None = None):
+                 stamp: dict[str, Any] | None = None, executor: Executor | None = None):
         self.partial_dir = partial_dir
+        self.executor = executor or Serial()
         # papermill runs set NASMETA_PROGRESS=0: bars would be frozen into the book's pages
         self.show_progress = progress and os.environ.get("NASMETA_PROGRESS", "1") != "0"
         self.only = None if only is None else frozenset(_safe(k) for k in only)
@@ -69,28 +71,75 @@ class Context:
 
     def step(self, key: str, fn: Callable[[], Any]) -> Any:
         self.seen.append(key)
-        path = self.partial_dir / f"{_safe(key)}.json"
-        if path.exists():
-            checkpoint, problem = self._read(path, key)
-            if not problem:
-                note_data(checkpoint["data"])
-                return checkpoint["value"]
-            log.warning("checkpoint %s is not used (%s); recomputing step %r", path, problem, key)
-            path.unlink(missing_ok=True)
+        found, value = self._load(key)
+        if found:
+            return value
         if self.only is not None and _safe(key) not in self.only:
-            done = sorted(p.stem for p in self.partial_dir.glob("*.json")) if self.partial_dir.exists() else []
-            if not any(_safe(k) in self.only for k in self.seen[:-1]):
-                raise ParameterError(
-                    f"steps {', '.join(sorted(self.only))}: the run never reaches them, it stops first at step "
-                    f"{_safe(key)!r}, which has no checkpoint (steps run in order; checkpointed so far: "
-                    f"{', '.join(done) or 'none'}). Name that step too, or check the step names")
-            raise StepsDone(key, done, self.partial_dir)
-        with recording_data() as used:
-            value = json.loads(json.dumps(fn(), default=_plain))  # callers see the same types on first and resumed runs
-        checkpoint = {"stamp": self.stamp | {"step": key}, "data": data_records(used), "sha256": _digest(value),
-                      "value": value}
-        write_atomic(path, json.dumps(checkpoint))
+            self._stop(key)
+        value, data = _recorded(fn)()
+        return self._save(key, value, data)
+
+    def map(self, parts: Sequence[tuple[str, Callable[[], Any]]], desc: str = "parts") -> list[Any]:
+        """The values of independent parts, in order, each checkpointed like a step.
+
+        Parts without a checkpoint run on the run's executor: one after another here, or as tasks
+        on a Dask cluster (``--workers``/``--scheduler``); this process writes each checkpoint as
+        its part finishes, so a distributed run resumes like a serial one. A part must not depend
+        on another, and its seed must follow from its own key and parameters, never the worker.
+        If some parts fail, the others keep their checkpoints and the failures are reported.
+        """
+        keys = [key for key, _ in parts]
+        reached_before = any(_safe(k) in self.only for k in self.seen) if self.only is not None else True
+        self.seen.extend(keys)
+        values, todo = {}, []
+        for key, fn in parts:
+            found, value = self._load(key)
+            if found:
+                values[key] = value
+            elif self.only is None or _safe(key) in self.only:
+                todo.append((key, _recorded(fn)))
+        blocked = [k for k in keys if k not in values and all(k != t for t, _ in todo)]
+        if blocked and not todo and not reached_before:
+            self._stop(blocked[0], reached=False)
+        with tqdm(total=len(todo), desc=desc, disable=not self.show_progress or not todo, leave=False) as bar:
+            for key, (value, data) in self.executor.run(todo):
+                values[key] = self._save(key, value, data)
+                bar.update()
+        if blocked:
+            self._stop(blocked[0], reached=True)
+        return [values[k] for k in keys]
+
+    def _load(self, key: str) -> tuple[bool, Any]:
+        """(True, value) when ``key`` has a checkpoint that verifies; a bad one is removed."""
+        path = self.partial_dir / f"{_safe(key)}.json"
+        if not path.exists():
+            return False, None
+        checkpoint, problem = self._read(path, key)
+        if not problem:
+            note_data(checkpoint["data"])
+            return True, checkpoint["value"]
+        log.warning("checkpoint %s is not used (%s); recomputing step %r", path, problem, key)
+        path.unlink(missing_ok=True)
+        return False, None
+
+    def _save(self, key: str, value: Any, data: list[dict[str, str]]) -> Any:
+        note_data(data)
+        checkpoint = {"stamp": self.stamp | {"step": key}, "data": data, "sha256": _digest(value), "value": value}
+        write_atomic(self.partial_dir / f"{_safe(key)}.json", json.dumps(checkpoint))
         return value
+
+    def _stop(self, key: str, reached: bool | None = None) -> None:
+        """Stop a run limited to some steps before ``key``: say so (:class:`StepsDone`), or, when
+        none of the requested steps comes before it, refuse the request as it can never be met."""
+        done = sorted(p.stem for p in self.partial_dir.glob("*.json")) if self.partial_dir.exists() else []
+        if reached is None:
+            reached = any(_safe(k) in self.only for k in self.seen[:-1])
+        if not reached:
+            raise ParameterError(
+                f"steps {', '.join(sorted(self.only))}: the run never reaches them, it stops first at step "
+                f"{_safe(key)!r}, which has no checkpoint (steps run in order; checkpointed so far: "
+                f"{', '.join(done) or 'none'}). Name that step too, or check the step names")
+        raise StepsDone(key, done, self.partial_dir)
 
     def _read(self, path: Path, key: str) -> tuple[dict, str]:
         """The checkpoint at ``path`` and '' if it verifies, else why not."""
@@ -105,6 +154,18 @@ class Context:
         if _digest(checkpoint["value"]) != checkpoint["sha256"]:
             return {}, "its value does not match its recorded sha256 (damaged or edited)"
         return checkpoint, ""
+
+
+def _recorded(fn: Callable[[], Any]) -> Callable[[], tuple[Any, list[dict[str, str]]]]:
+    """``fn`` returning its JSON-normalised value (callers see the same types on first and resumed
+    runs) and the data files it read, recorded where it runs (also in a worker process)."""
+
+    def part() -> tuple[Any, list[dict[str, str]]]:
+        with recording_data() as used:
+            value = json.loads(json.dumps(fn(), default=_plain))
+        return value, data_records(used)
+
+    return part
 
 
 def _safe(key: str) -> str:
@@ -165,13 +226,15 @@ class Chapter:
         return params
 
     def execute(self, profile: str = "quick", force: bool = False, progress: bool = True,
-                steps: Iterable[str] | None = None, **overrides: Any) -> Result:
+                steps: Iterable[str] | None = None, executor: Executor | None = None, **overrides: Any) -> Result:
         """Run (or reload) the chapter's experiment; see the module docstring.
 
         ``force`` recomputes from scratch: the saved result and the run's checkpoints are ignored
         (the checkpoints are deleted). ``steps`` computes only those checkpointed steps and raises
         :class:`StepsDone` at the first other one (see :class:`Context`); without it the run goes
-        to the end.
+        to the end. ``executor`` runs the chapter's independent parts (default: serial here, or
+        the Dask cluster named by ``NASMETA_WORKERS``/``NASMETA_SCHEDULER``, see
+        :mod:`nasmeta_lib.executors`); the numbers do not depend on it.
         """
         params = self.resolve(profile, overrides)
         path = result_path(self.name, profile, params)
@@ -185,14 +248,18 @@ class Chapter:
         stamp = {"chapter": self.name, "version": self.version, "params": param_hash(params)}
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
-        ctx = Context(partial, progress, None if steps is None else frozenset(steps), stamp)
-        with recording_data() as used:
-            result = self.run(params, ctx)
+        executor = executor or from_environment()
+        ctx = Context(partial, progress, None if steps is None else frozenset(steps), stamp, executor)
+        try:
+            with recording_data() as used:
+                result = self.run(params, ctx)
+        finally:
+            executor.close()
         result.chapter, result.profile, result.params = self.name, profile, params
         if self.judge is not None:
             result.claims, result.checks = self.judge(result)
         result.provenance = provenance(params, time.perf_counter() - t0, started) | {
-            "chapter_version": self.version, "data": data_records(used)}
+            "chapter_version": self.version, "data": data_records(used), "executor": executor.describe()}
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
         if unknown := sorted((ctx.only or set()) - {_safe(k) for k in ctx.seen}):

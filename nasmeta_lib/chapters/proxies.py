@@ -11,6 +11,7 @@ implementation, not a claim of a paper: it is reported as checks, never as repro
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -37,13 +38,13 @@ def _select_archs(n_archs: int, seed: int, tasks: list[str]) -> list[str]:
     return sorted(rng.choice(pool, size=min(n_archs, len(pool)), replace=False).tolist())
 
 
-def _score_setting(task: str, inputs: str, arch_ids: list[str], params: dict, ctx: Context) -> list[dict]:
+def _score_setting(task: str, inputs: str, arch_ids: list[str], params: dict) -> list[dict]:
     frame = benchmarks.load("nb201", task).frame.set_index("arch_id").loc[arch_ids]
     num_classes, image_size = TASKS[task]
     batch = make_batch(inputs, num_classes, params["batch_size"], image_size, seed=params["seed"])
     device = compute.device()
     ours = score_archs("nb201", zip(frame["ops"], frame["adjacency"]), params["proxies"], batch,
-                       seed=params["seed"], device=device, progress=ctx.show_progress, num_classes=num_classes)
+                       seed=params["seed"], device=device, progress=False, num_classes=num_classes)
     records = []
     for i, arch_id in enumerate(arch_ids):
         for proxy in params["proxies"]:
@@ -130,11 +131,9 @@ def _reading(r) -> str:
 
 def run(params: dict, ctx: Context) -> Result:
     arch_ids = _select_archs(params["n_archs"], params["seed"], params["tasks"])
-    records = []
-    settings = [(t, i) for t in params["tasks"] for i in params["inputs"]]
-    for task, inputs in ctx.progress(settings, desc="task x inputs"):
-        records += ctx.step(f"{task}-{inputs}", lambda: _score_setting(task, inputs, arch_ids, params, ctx))
-    scores = pd.DataFrame(records)
+    parts = [(f"{task}-{inputs}", partial(_score_setting, task, inputs, arch_ids, params))
+             for task in params["tasks"] for inputs in params["inputs"]]
+    scores = pd.DataFrame([row for rows in ctx.map(parts, desc="task x inputs") for row in rows])
     agreement = _agreement(scores)
     timing = _timing(scores)
     metrics = {f"rho.{r.task}.{r.inputs}.{r.proxy}": r.rho for r in agreement.itertuples()}

@@ -1,0 +1,70 @@
+"""A chapter's independent parts: checkpointed as they finish, the same numbers on any executor."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nasmeta_lib.chapters import Context, StepsDone, get
+from nasmeta_lib.executors import Dask, PartFailed, Serial, from_environment
+
+
+def _draw(key: str) -> float:
+    """A part whose randomness follows its key, never the process that runs it."""
+    return float(np.random.default_rng(sum(key.encode())).normal())
+
+
+def _parts(keys):
+    return [(k, lambda k=k: _draw(k)) for k in keys]
+
+
+def test_map_checkpoints_each_part_and_resumes(tmp_path):
+    ctx = Context(tmp_path, progress=False)
+    first = ctx.map(_parts("abc"))
+    assert first == [_draw(k) for k in "abc"]
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["a", "b", "c"]
+    again = Context(tmp_path, progress=False).map([(k, lambda: pytest.fail("recomputed")) for k in "abc"])
+    assert again == first
+
+
+def test_a_failed_part_is_named_and_the_others_keep_their_checkpoints(tmp_path):
+    def broken():
+        raise RuntimeError("out of memory")
+
+    parts = _parts("ac") + [("b", broken)]
+    with pytest.raises(PartFailed, match="b: RuntimeError: out of memory"):
+        Context(tmp_path, progress=False).map(parts)
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["a", "c"]
+
+
+def test_map_honours_steps(tmp_path):
+    with pytest.raises(StepsDone) as stop:
+        Context(tmp_path, progress=False, only=frozenset({"a"})).map(_parts("ab"))
+    assert stop.value.next_step == "b" and [p.stem for p in tmp_path.glob("*.json")] == ["a"]
+
+
+def test_executor_from_environment(monkeypatch):
+    monkeypatch.delenv("NASMETA_WORKERS", raising=False)
+    monkeypatch.delenv("NASMETA_SCHEDULER", raising=False)
+    assert isinstance(from_environment(), Serial)
+    monkeypatch.setenv("NASMETA_WORKERS", "3")
+    assert from_environment().describe()["cluster"] == "local cluster, 3 workers"
+    monkeypatch.setenv("NASMETA_WORKERS", "many")
+    with pytest.raises(ValueError, match="NASMETA_WORKERS"):
+        from_environment()
+
+
+@pytest.mark.slow
+def test_a_chapter_gives_the_same_numbers_on_a_local_cluster(tmp_path, monkeypatch):
+    small = dict(tasks=["cifar10", "cifar100"], n_archs=3, proxies=["params", "synflow"], inputs=["random"])
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
+    serial = get("proxies").execute("quick", progress=False, **small)
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
+    cluster = Dask(workers=2)
+    distributed = get("proxies").execute("quick", progress=False, executor=cluster, **small)
+    assert distributed.provenance["executor"]["executor"] == "dask"
+    assert serial.provenance["executor"] == {"executor": "serial"}
+    assert [c.to_dict() for c in distributed.checks] == [c.to_dict() for c in serial.checks]
+    assert json.dumps(distributed.metrics, sort_keys=True) == json.dumps(serial.metrics, sort_keys=True)
+    drop = ["seconds"]
+    assert distributed.tables["scores"].drop(columns=drop).equals(serial.tables["scores"].drop(columns=drop))
