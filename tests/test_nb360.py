@@ -9,6 +9,7 @@ import torch
 
 from nasmeta_lib.benchmarks.nb201 import OPS
 from nasmeta_lib.chapters import get
+from nasmeta_lib.chapters.base import StepsDone
 from nasmeta_lib.claims import nb360 as claims
 from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
 from nasmeta_lib.models.training import Recipe, fit, n_parameters
@@ -212,12 +213,15 @@ def test_chapter_tabular_only_run_gives_verdicts(tmp_path, monkeypatch):
     assert "darcy" not in result.tables and "table2_beside_ours" in result.tables
 
 
-def test_chapter_tiny_darcy_run(tmp_path, monkeypatch):
+def test_chapter_tiny_darcy_run_split_along_its_steps(tmp_path, monkeypatch):
     monkeypatch.setenv("NASMETA_CACHE", str(tmp_path))
-    result = get("nb360").execute(
-        "quick", progress=False, search_repeats=3, search_budgets=[5], bootstrap=50, darcy_solve_resolution=21,
-        darcy_subsample=2, darcy_train=12, darcy_val=4, darcy_test=4, darcy_epochs=1, fno_modes=4,
-        search_epochs=1, random_cells=2, cell_channels=4)
+    tiny = dict(progress=False, search_repeats=3, search_budgets=[5], bootstrap=50, darcy_solve_resolution=21,
+                darcy_subsample=2, darcy_train=12, darcy_val=4, darcy_test=4, darcy_epochs=1, fno_modes=4,
+                search_epochs=1, random_cells=2, cell_channels=4)
+    with pytest.raises(StepsDone, match="darcy-"):
+        get("nb360").execute("quick", steps=["tabular"], **tiny)
+    assert not (tmp_path / "nb360_darcy").exists()  # a tabular-only step generates no Darcy data
+    result = get("nb360").execute("quick", **tiny)
     darcy = result.tables["darcy"]
     assert len(darcy) == 6 and np.isfinite(darcy.rel_l2).all() and len(result.tables["darcy_per_sample"]) == 24
     assert set(darcy.query("method != @MEAN").epochs) == {1}

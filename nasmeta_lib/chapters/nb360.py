@@ -12,6 +12,7 @@ The claims, rules and verdicts live in :mod:`nasmeta_lib.claims.nb360`.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -25,7 +26,7 @@ from nasmeta_lib.compute import device as pick_device, one_cpu_thread
 from nasmeta_lib.models.training import Recipe
 from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.results import Result
-from nasmeta_lib.tasks import load_darcy_generated, paper_results, status
+from nasmeta_lib.tasks import generated_darcy_note, load_darcy_generated, paper_results, status
 from nasmeta_lib.tasks import tabular_transfer as tt
 from nasmeta_lib.tasks.darcy import DarcyConfig
 from nasmeta_lib.tasks.darcy_baselines import PAPER_COUNTERPART, DarcyBudget, DarcyProblem, baseline_methods
@@ -37,8 +38,7 @@ PROXIES = ("flops", "params", "snip", "jacov", "grad_norm", "plain", "epe_nas", 
 
 def _validate(params: dict) -> None:
     try:
-        config = DarcyConfig(params["darcy_train"] + params["darcy_val"] + params["darcy_test"], params["seed"],
-                             params["darcy_solve_resolution"], params["darcy_subsample"])
+        config = _darcy_config(params)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     if 2 * params["fno_modes"] > config.resolution:
@@ -80,21 +80,30 @@ def _tabular(params: dict) -> dict[str, pd.DataFrame]:
     }
 
 
-def _darcy(params: dict, ctx: Context, transfer_cell: tuple[str, ...]) -> tuple[list[dict], str]:
+def _darcy_config(params: dict) -> DarcyConfig:
+    return DarcyConfig(params["darcy_train"] + params["darcy_val"] + params["darcy_test"], params["seed"],
+                       params["darcy_solve_resolution"], params["darcy_subsample"])
+
+
+def _darcy(params: dict, ctx: Context, transfer_cell: tuple[str, ...]) -> list[dict]:
     device = pick_device()
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
-    data = load_darcy_generated(params["darcy_train"], params["darcy_val"], params["darcy_test"], params["seed"],
-                                params["darcy_solve_resolution"], params["darcy_subsample"],
-                                workers=min(16, os.cpu_count() or 1), progress=ctx.progress)
-    problem = DarcyProblem.from_data(data, device)
+
+    @functools.cache
+    def problem() -> DarcyProblem:  # generated only when a method that is not checkpointed runs
+        data = load_darcy_generated(params["darcy_train"], params["darcy_val"], params["darcy_test"], params["seed"],
+                                    params["darcy_solve_resolution"], params["darcy_subsample"],
+                                    workers=min(16, os.cpu_count() or 1), progress=ctx.progress)
+        return DarcyProblem.from_data(data, device)
+
     rows = []
     methods = baseline_methods(problem, _budget(params), params["seed"], transfer_cell, device, ctx.progress)
     with one_cpu_thread(device):
         for name, run in ctx.progress(methods, "Darcy baselines"):
             rows.append(ctx.step(f"darcy-{name}", run))
-    return rows, data.note
+    return rows
 
 
 def _darcy_tables(rows: list[dict]) -> dict[str, pd.DataFrame]:
@@ -130,7 +139,7 @@ def run(params: dict, ctx: Context) -> Result:
     transfer_cell = ops_of_index(int(transfer.nb201_index))
     darcy, note = None, "Darcy run skipped"
     if params["darcy_run"]:
-        rows, note = _darcy(params, ctx, transfer_cell)
+        rows, note = _darcy(params, ctx, transfer_cell), generated_darcy_note(_darcy_config(params))
         tables.update(_darcy_tables(rows))
         darcy = tables["darcy"]
     tables["task_status"] = task_status

@@ -132,11 +132,14 @@ def _train_and_test(problem: DarcyProblem, make: Callable[[], nn.Module], recipe
     return problem.per_sample(model, "test"), n_parameters(model)
 
 
-def baseline_methods(problem: DarcyProblem, budget: DarcyBudget, seed: int, transfer_cell: tuple[str, ...],
-                     device: torch.device, progress=None) -> list[tuple[str, Callable[[], dict]]]:
+def baseline_methods(problem: Callable[[], DarcyProblem], budget: DarcyBudget, seed: int,
+                     transfer_cell: tuple[str, ...], device: torch.device, progress=None
+                     ) -> list[tuple[str, Callable[[], dict]]]:
     """The Darcy baselines as (name, run) pairs; ``run()`` trains one and returns its result row.
 
-    Returned unevaluated so a caller can checkpoint each method separately.
+    Returned unevaluated so a caller can checkpoint each method separately; ``problem()`` gives
+    the data and is called only by a method that runs, so a caller whose methods are all
+    checkpointed (or not wanted in this run) need not generate the data at all.
     """
 
     def cell_net(genotype):
@@ -154,36 +157,39 @@ def baseline_methods(problem: DarcyProblem, budget: DarcyBudget, seed: int, tran
         return run
 
     def mean_solution():
-        return problem.mean_solution_errors("test"), 0, ""
+        return problem().mean_solution_errors("test"), 0, ""
 
     def wrn():
         make = lambda: WideResNet(3, 1, dim=2, dense=True, depth=16, widen=budget.wrn_widen)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.wrn, seed, device), "")
+        return (*_train_and_test(problem(), make, budget.wrn, seed, device), "")
 
     def fno():
         make = lambda: FNO2d(3, 1, modes=budget.fno_modes)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.fno, seed, device), "")
+        return (*_train_and_test(problem(), make, budget.fno, seed, device), "")
 
     def transfer():
-        return (*_train_and_test(problem, cell_net(transfer_cell), budget.cell_retrain, seed, device, True),
+        return (*_train_and_test(problem(), cell_net(transfer_cell), budget.cell_retrain, seed, device, True),
                 to_string(transfer_cell))
 
     def random():
+        data = problem()
+
         def evaluate(cell):
             torch.manual_seed(seed)
             model = cell_net(cell)().to(device)
-            fit(model, problem.x["train"], problem.y["train"], problem.mean_loss, budget.cell_search, seed)
-            score = -problem.score(model, "val")
+            fit(model, data.x["train"], data.y["train"], data.mean_loss, budget.cell_search, seed)
+            score = -data.score(model, "val")
             return score if np.isfinite(score) else -np.inf
 
         found = random_search(evaluate, budget.random_samples, seed, progress=progress)
-        return (*_train_and_test(problem, cell_net(found.best), budget.cell_retrain, seed, device, True),
+        return (*_train_and_test(data, cell_net(found.best), budget.cell_retrain, seed, device, True),
                 to_string(found.best))
 
     def darts():
-        found = darts_search(lambda: cell_net(None)().to(device), problem.x["train"], problem.y["train"],
-                             problem.mean_loss, budget.cell_search, budget.darts_arch_lr, seed, progress=progress)
-        return (*_train_and_test(problem, cell_net(found.genotype), budget.cell_retrain, seed, device, True),
+        data = problem()
+        found = darts_search(lambda: cell_net(None)().to(device), data.x["train"], data.y["train"],
+                             data.mean_loss, budget.cell_search, budget.darts_arch_lr, seed, progress=progress)
+        return (*_train_and_test(data, cell_net(found.genotype), budget.cell_retrain, seed, device, True),
                 to_string(found.genotype))
 
     search_epochs, epochs = budget.cell_search.epochs, budget.epochs
