@@ -8,6 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from nasmeta_lib.plots import correlation_heatmaps, style
+from nasmeta_lib.tasks.darcy_baselines import MEAN
 
 
 def performance_profiles(profiles: pd.DataFrame) -> plt.Figure:
@@ -98,7 +99,10 @@ def darcy_results(darcy: pd.DataFrame, paper: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     sns.barplot(data=frame, y="method", x="rel_l2", hue="source", ax=ax)
     ax.set_xscale("log")
-    ax.set_xlabel("Darcy Flow test relative L2 (lower is better)")
+    floor = darcy.loc[darcy.method == MEAN, "rel_l2"]
+    if len(floor):  # a model to the right of this line does worse than predicting the mean solution
+        ax.axvline(float(floor.iloc[0]), color="black", ls="--", lw=0.8)
+    ax.set_xlabel("Darcy Flow test relative L2 (lower is better; dashed: the mean solution)")
     ax.set_ylabel("")
     sns.move_legend(ax, "lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, title=None, frameon=False)
     return fig
