@@ -11,7 +11,7 @@ comparison between methods to say anything about them, and the verdict is capped
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -89,7 +89,8 @@ def judge(result: Result) -> tuple[list[Claim], list[Check]]:
     return claims, checks
 
 
-def _interval(row: pd.Series) -> Interval:
+def _interval(row: Any) -> Interval:
+    """One row (``itertuples``) of a correlation table stored with its bootstrap bounds."""
     return Interval(float(row.spearman), float(row.low), float(row.high), float(row.level),
                     f"percentile bootstrap over cells ({int(row.n_boot)} draws)", int(row.n), "cells")
 
