@@ -65,11 +65,14 @@ def load_darcy_generated(
     coeff, sol = coeff[:, None], sol[:, None]
     cuts = np.cumsum([n_train, n_val])
     parts = [Split(c, s) for c, s in zip(np.split(coeff, cuts), np.split(sol, cuts))]
-    note = (
-        f"regenerated with the FNO procedure at {solve_resolution}x{solve_resolution}, subsampled by "
-        f"{subsample} to {config.resolution}x{config.resolution} (seed {seed}); not the released arrays"
-    )
-    return TaskData("darcy", *parts, note=note)
+    return TaskData("darcy", *parts, note=generated_darcy_note(config))
+
+
+def generated_darcy_note(config: darcy.DarcyConfig) -> str:
+    """How a generated Darcy set differs from the released one (said beside every result on it)."""
+    r = config.solve_resolution
+    return (f"regenerated with the FNO procedure at {r}x{r}, subsampled by {config.subsample} to "
+            f"{config.resolution}x{config.resolution} (seed {config.seed}); not the released arrays")
 
 
 def status() -> list[dict]:
@@ -92,4 +95,5 @@ def status() -> list[dict]:
     return rows
 
 
-__all__ = ["SOURCE", "TASKS", "Split", "Task", "TaskData", "TaskDataMissing", "load_darcy_generated", "status"]
+__all__ = ["SOURCE", "TASKS", "Split", "Task", "TaskData", "TaskDataMissing", "generated_darcy_note",
+           "load_darcy_generated", "status"]

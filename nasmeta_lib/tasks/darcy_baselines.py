@@ -5,7 +5,10 @@ set), with two grid-coordinate channels; targets are u(x) in physical units. Mod
 normalised u, which is decoded before the loss, so the loss and the metric are both the relative
 L2 error (summed over the batch for training, as the NB360/FNO code does; mean for the metric).
 Searches select on the validation split; every final model is retrained on train + val and
-scored on test, as in the paper.
+scored on test, as in the paper. Every final model trains for the same number of epochs (each
+with its own paper optimiser), so differences between methods are not differences in budget.
+The mean solution of the training set, predicted for every input, is the floor any model must
+clear: a model near it has learnt little about the coefficient field.
 """
 
 from __future__ import annotations
@@ -71,8 +74,21 @@ class DarcyProblem:
 
     def score(self, model: nn.Module, split: str) -> float:
         """Mean relative L2 on a split (lower is better)."""
-        pred = predict(model, self.x[split], batch_size=32)
-        return float(self.loss(pred, self.y[split])) / len(pred)
+        return float(np.mean(self.per_sample(model, split)))
+
+    def per_sample(self, model: nn.Module, split: str) -> list[float]:
+        """Relative L2 of every sample of a split: the unit of the paired comparisons between methods."""
+        return self.relative_l2(self.decode(predict(model, self.x[split], batch_size=32)), self.y[split])
+
+    def mean_solution_errors(self, split: str = "test") -> list[float]:
+        """Relative L2 of predicting the train + val mean solution for every input (no model)."""
+        mean = self.y["trainval"].mean(0, keepdim=True)
+        return self.relative_l2(mean.expand_as(self.y[split]), self.y[split])
+
+    @staticmethod
+    def relative_l2(decoded: torch.Tensor, target: torch.Tensor) -> list[float]:
+        diff = (decoded - target).flatten(1).norm(dim=1)
+        return (diff / target.flatten(1).norm(dim=1)).cpu().tolist()
 
     @property
     def resolution(self) -> int:
@@ -81,7 +97,10 @@ class DarcyProblem:
 
 @dataclass(frozen=True)
 class DarcyBudget:
-    """Training budgets of one run; the paper's are in ``PAPER_COUNTERPART`` for comparison."""
+    """Training budgets of one run; the paper's are in ``PAPER_COUNTERPART`` for comparison.
+
+    ``wrn``, ``fno`` and ``cell_retrain`` train the final models and share one epoch count.
+    """
 
     wrn: Recipe
     wrn_widen: int
@@ -94,80 +113,99 @@ class DarcyBudget:
     random_samples: int
     darts_arch_lr: float = 0.1
 
+    def __post_init__(self) -> None:
+        epochs = {self.wrn.epochs, self.fno.epochs, self.cell_retrain.epochs}
+        if len(epochs) != 1:
+            raise ValueError(f"final Darcy models must train for equal epochs, got {sorted(epochs)}")
 
+    @property
+    def epochs(self) -> int:
+        return self.wrn.epochs
 
 
 def _train_and_test(problem: DarcyProblem, make: Callable[[], nn.Module], recipe: Recipe, seed: int,
-                    device: torch.device, mean_loss: bool = False) -> tuple[float, int]:
+                    device: torch.device, mean_loss: bool = False) -> tuple[list[float], int]:
     torch.manual_seed(seed)
     model = make().to(device)
     fit(model, problem.x["trainval"], problem.y["trainval"], problem.mean_loss if mean_loss else problem.loss,
         recipe, seed)
-    return problem.score(model, "test"), n_parameters(model)
+    return problem.per_sample(model, "test"), n_parameters(model)
 
 
-def baseline_methods(problem: DarcyProblem, budget: DarcyBudget, seed: int, transfer_cell: tuple[str, ...],
-                     device: torch.device, progress=None) -> list[tuple[str, Callable[[], dict]]]:
+def baseline_methods(problem: Callable[[], DarcyProblem], budget: DarcyBudget, seed: int,
+                     transfer_cell: tuple[str, ...], device: torch.device, progress=None
+                     ) -> list[tuple[str, Callable[[], dict]]]:
     """The Darcy baselines as (name, run) pairs; ``run()`` trains one and returns its result row.
 
-    Returned unevaluated so a caller can checkpoint each method separately.
+    Returned unevaluated so a caller can checkpoint each method separately; ``problem()`` gives
+    the data and is called only by a method that runs, so a caller whose methods are all
+    checkpointed (or not wanted in this run) need not generate the data at all.
     """
 
     def cell_net(genotype):
         return lambda: CellNetwork(3, 1, genotype, dim=2, dense=True, channels=budget.cell_channels,
                                    cells_per_stage=budget.cells_per_stage)
 
-    def timed(method: str, search: str, fn: Callable[[], tuple[float, int, str]]) -> Callable[[], dict]:
+    def timed(method: str, search: str, epochs: int, fn: Callable[[], tuple[list[float], int, str]]
+              ) -> Callable[[], dict]:
         def run() -> dict:
             t0 = time.perf_counter()
-            rel_l2, params, cell = fn()
-            return {"method": method, "search": search, "rel_l2": rel_l2, "params_m": params / 1e6,
-                    "seconds": time.perf_counter() - t0, "cell": cell}
+            errors, params, cell = fn()
+            return {"method": method, "search": search, "epochs": epochs, "rel_l2": float(np.mean(errors)),
+                    "params_m": params / 1e6, "seconds": time.perf_counter() - t0, "cell": cell,
+                    "test_rel_l2": errors}
         return run
+
+    def mean_solution():
+        return problem().mean_solution_errors("test"), 0, ""
 
     def wrn():
         make = lambda: WideResNet(3, 1, dim=2, dense=True, depth=16, widen=budget.wrn_widen)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.wrn, seed, device), "")
+        return (*_train_and_test(problem(), make, budget.wrn, seed, device), "")
 
     def fno():
         make = lambda: FNO2d(3, 1, modes=budget.fno_modes)  # noqa: E731
-        return (*_train_and_test(problem, make, budget.fno, seed, device), "")
+        return (*_train_and_test(problem(), make, budget.fno, seed, device), "")
 
     def transfer():
-        return (*_train_and_test(problem, cell_net(transfer_cell), budget.cell_retrain, seed, device, True),
+        return (*_train_and_test(problem(), cell_net(transfer_cell), budget.cell_retrain, seed, device, True),
                 to_string(transfer_cell))
 
     def random():
+        data = problem()
+
         def evaluate(cell):
             torch.manual_seed(seed)
             model = cell_net(cell)().to(device)
-            fit(model, problem.x["train"], problem.y["train"], problem.mean_loss, budget.cell_search, seed)
-            score = -problem.score(model, "val")
+            fit(model, data.x["train"], data.y["train"], data.mean_loss, budget.cell_search, seed)
+            score = -data.score(model, "val")
             return score if np.isfinite(score) else -np.inf
 
         found = random_search(evaluate, budget.random_samples, seed, progress=progress)
-        return (*_train_and_test(problem, cell_net(found.best), budget.cell_retrain, seed, device, True),
+        return (*_train_and_test(data, cell_net(found.best), budget.cell_retrain, seed, device, True),
                 to_string(found.best))
 
     def darts():
-        found = darts_search(lambda: cell_net(None)().to(device), problem.x["train"], problem.y["train"],
-                             problem.mean_loss, budget.cell_search, budget.darts_arch_lr, seed, progress=progress)
-        return (*_train_and_test(problem, cell_net(found.genotype), budget.cell_retrain, seed, device, True),
+        data = problem()
+        found = darts_search(lambda: cell_net(None)().to(device), data.x["train"], data.y["train"],
+                             data.mean_loss, budget.cell_search, budget.darts_arch_lr, seed, progress=progress)
+        return (*_train_and_test(data, cell_net(found.genotype), budget.cell_retrain, seed, device, True),
                 to_string(found.genotype))
 
-    search_epochs, retrain = budget.cell_search.epochs, budget.cell_retrain.epochs
+    search_epochs, epochs = budget.cell_search.epochs, budget.epochs
     return [
-        (WRN, timed(WRN, f"none (fixed WRN-16-{budget.wrn_widen}), {budget.wrn.epochs} epochs", wrn)),
-        (FNO, timed(FNO, f"none (hand-designed), {budget.fno.epochs} epochs", fno)),
-        (TRANSFER, timed(TRANSFER, f"searched on CIFAR-100 (NB201 table), retrained {retrain} epochs", transfer)),
-        (RANDOM, timed(RANDOM, f"{budget.random_samples} random cells x {search_epochs} epochs, "
-                               f"best retrained {retrain} epochs", random)),
-        (DARTS, timed(DARTS, f"GAEA-style DARTS supernet {search_epochs} epochs, retrained {retrain} epochs", darts)),
+        (MEAN, timed(MEAN, "none (no model: the train + val mean solution)", 0, mean_solution)),
+        (WRN, timed(WRN, f"none (fixed WRN-16-{budget.wrn_widen})", epochs, wrn)),
+        (FNO, timed(FNO, "none (hand-designed)", epochs, fno)),
+        (TRANSFER, timed(TRANSFER, "searched on CIFAR-100 (NB201 table)", epochs, transfer)),
+        (RANDOM, timed(RANDOM, f"{budget.random_samples} random cells x {search_epochs} epochs", epochs, random)),
+        (DARTS, timed(DARTS, f"GAEA-style DARTS supernet, {search_epochs} epochs", epochs, darts)),
     ]
 
 
-WRN, FNO, TRANSFER, RANDOM, DARTS = (
-    "WRN (default)", "FNO (expert)", "CIFAR-100-best NB201 cell", "Random cell search", "DARTS cell search",
+MEAN, WRN, FNO, TRANSFER, RANDOM, DARTS = (
+    "Mean solution", "WRN (default)", "FNO (expert)", "CIFAR-100-best NB201 cell", "Random cell search",
+    "DARTS cell search",
 )
 
 # Our method -> (the paper's closest Table 2 row, the paper's Darcy budget for it).
