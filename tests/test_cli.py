@@ -30,10 +30,12 @@ def test_run_rejects_bad_parameters_before_starting(capsys):
     assert "unknown chapter" in capsys.readouterr().err
 
 
-def test_headless_run_prints_verdicts(capsys):
+def test_headless_run_prints_checks_and_says_when_it_reuses(capsys):
     assert main(["run", "tour", "--headless", "-p", "benchmarks", "nb201,nb201_full"]) == 0
     out = capsys.readouterr().out
-    assert "[reproduced]" in out
+    assert "[check passed] Suite-Zero's NB201 sample" in out
+    assert main(["run", "tour", "--headless", "-p", "benchmarks", "nb201,nb201_full"]) == 0
+    assert "reusing the saved result" in capsys.readouterr().out
 
 
 def test_fetch_of_an_unverifiable_file_is_refused_with_exit_2(capsys):
