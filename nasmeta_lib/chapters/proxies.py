@@ -21,9 +21,9 @@ from nasmeta_lib.proxies import INPUTS, PROXIES, make_batch, score_archs
 from nasmeta_lib.results import Claim, Result
 
 TASKS = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}  # classes, image size
-TARGETS = ("params", "flops", "synflow", "grad_norm", "snip")  # rho >= 0.9 asked for by the issue
+TARGETS = ("params", "flops", "synflow", "grad_norm", "snip")  # rho >= 0.9: the project target
 TARGET_RHO, PARTLY_RHO = 0.9, 0.7
-MIN_ARCHS = 50  # the issue's scale for the external check
+MIN_ARCHS = 50  # the project's scale for the external check
 
 
 def _select_archs(n_archs: int, seed: int, tasks: list[str]) -> list[str]:
@@ -112,7 +112,7 @@ def _claims(agreement: pd.DataFrame, scores: pd.DataFrame, task: str, inputs: st
             id=f"proxies.{row.proxy}",
             statement=f"{row.proxy}: our live scores rank NB201 archs ({task}, {inputs} inputs) like "
                       "Suite-Zero's stored ones (Spearman rho)",
-            paper=f"rho >= {TARGET_RHO} (issue target)" if row.target else "no target; reported",
+            paper=f"rho >= {TARGET_RHO} (project target)" if row.target else "no target; reported",
             ours=f"{row.rho:.3f} over {row.n} archs",
             verdict=_verdict(row.rho, row.n),
             evidence=evidence,
