@@ -203,10 +203,8 @@ def show(draw: Callable[..., Any], result: Result, *args: Any, **kwargs: Any) ->
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    from nasmeta_lib.plots import fit_to_page
-
     out = draw(*args, **kwargs)
-    fig = fit_to_page(out if isinstance(out, plt.Figure) else out.figure)
+    fig = out if isinstance(out, plt.Figure) else out.figure
     display(fig)
     plt.close(fig)
     display(Html(figure_caption(draw, result)))

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import warnings
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-
-PAGE_WIDTH = 8.0  # inches: the book's text column; wider figures are shrunk to it (fonts stay readable)
-DPI = 120
+DPI = 120  # with the fonts below, a figure up to about 8 inches wide shows text at reading size
 
 
 def style() -> None:
     """The book's figure style (called by every plotting function): one font size and resolution
-    for every page, chosen so that text in a figure shrunk to the page stays readable."""
+    for every page, chosen so that text stays readable at the page's width."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=1.05, rc={
         "figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight",
         "axes.titlesize": "medium", "axes.titleweight": "bold", "figure.titlesize": "large",
         "legend.fontsize": "small", "legend.title_fontsize": "small",
     })
-
-
-def fit_to_page(fig: plt.Figure) -> plt.Figure:
-    """Shrink a figure wider than the page to the page width, keeping text at its point size:
-    a browser scaling a wide PNG down would shrink the fonts instead."""
-    width, height = fig.get_size_inches()
-    if width > PAGE_WIDTH and not fig.legends:  # a figure-level legend (seaborn grids) keeps its layout
-        scale = PAGE_WIDTH / width
-        fig.set_size_inches(PAGE_WIDTH, height * max(scale, 0.8))
-        with warnings.catch_warnings():  # best effort: a layout that cannot tighten keeps the old one
-            warnings.simplefilter("ignore", UserWarning)
-            fig.tight_layout()
-    return fig
 
 
 def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_to: int = 7) -> plt.Figure:

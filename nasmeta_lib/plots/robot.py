@@ -42,7 +42,7 @@ def percentile_by_family(summary: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("percentile in pool (mean over seeds)")
     ax.set_xlabel("")
     ax.set_title("RoBoT vs the best method of each family, chosen per setting in hindsight")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(title="family", bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 
