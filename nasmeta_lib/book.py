@@ -97,13 +97,13 @@ def ledger_frame() -> pd.DataFrame:
     found = current_results()
     for name, chapter in chapters.registry().items():
         if name not in found:
-            rows.append({"chapter": chapter.title, "claim": chapter.claim, "paper": "", "ours": "no result yet",
+            rows.append({"chapter": chapter.title, "name": name, "claim": chapter.claim, "paper": "", "ours": "no result yet",
                          "verdict": VERDICT_MARKS["not run"], "profile": "", "result file": ""})
             continue
         path, res = found[name]
         for c in res.claims:
             rows.append({
-                "chapter": chapter.title, "claim": c.statement, "paper": c.paper, "ours": c.ours,
+                "chapter": chapter.title, "name": name, "claim": c.statement, "paper": c.paper, "ours": c.ours,
                 "verdict": VERDICT_MARKS[c.verdict], "profile": res.profile,
                 "result file": f"results/{path.parent.name}/{path.name}",
                 "link": (f"chapters/{chapter.notebook.stem}.html#{claim_anchor(c.id)}"
@@ -142,7 +142,7 @@ def write_verdict_figure(frame: pd.DataFrame) -> str:
     from nasmeta_lib.plots.ledger import verdict_overview
 
     words = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
-    verdicts = frame.assign(verdict=frame["verdict"].map(words))
+    verdicts = frame.assign(chapter=frame["name"], verdict=frame["verdict"].map(words))  # short names on the axis
     fig = verdict_overview(verdicts, [v for v in VERDICTS if v in VERDICT_MARKS], VERDICT_MARKS)
     fig.savefig(BOOK_DIR / VERDICT_FIGURE, metadata={"Date": None})
     plt.close(fig)

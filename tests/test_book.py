@@ -154,3 +154,21 @@ def test_ledger_skips_a_result_written_by_an_older_version_of_the_chapter(tmp_pa
         assert (book.ledger_frame().query("chapter == @tour.title")["ours"] == "no result yet").all()
     finally:
         object.__setattr__(tour, "version", tour.version - 1)
+
+
+def test_notebooks_show_tables_and_figures_through_the_reader_helpers():
+    """A bare DataFrame prints its index and every digit; a bare plot call has no provenance caption."""
+    import re
+
+    from nasmeta_lib import chapters
+
+    for chapter in chapters.registry().values():
+        nb = json.loads(chapter.notebook.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            lines = "".join(cell["source"]).splitlines()
+            assert not any(re.match(r"\s*plots\.\w+\(", line) for line in lines), \
+                f"{chapter.name}: draw figures with report.show(plots.X, result, ...)"
+            assert not (lines and re.match(r"(result\.tables|\w+\[)", lines[-1])), \
+                f"{chapter.name}: show tables with report.table(...): {lines[-1]}"

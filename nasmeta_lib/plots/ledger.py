@@ -23,7 +23,7 @@ def verdict_overview(verdicts: pd.DataFrame, order: list[str], marks: dict[str, 
               .reindex(index=list(dict.fromkeys(verdicts["chapter"])), columns=order, fill_value=0))
     spare = iter(sns.color_palette("colorblind"))
     colours = [VERDICT_COLOURS.get(v) or next(spare) for v in order]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(counts) + 1.6))
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(counts) + 1.4))
     left = pd.Series(0, index=counts.index)
     for verdict, colour in zip(order, colours):
         values = counts[verdict]
