@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+         "--proxy-server=127.0.0.1:9"]  # an unreachable proxy: the page gets no network, as offline readers
 SKIPPED = {"genindex.html", "search.html", "index.html"}  # Sphinx's own pages and the redirect
 LOCAL_PATH = re.compile(r"(?<![\w.])/(work|root|home|tmp)/")
 TROUBLE = re.compile(r"Traceback \(most recent call last\)|\b\w+(Warning|Error): ")

@@ -19,6 +19,18 @@ def style() -> None:
     })
 
 
+def panels(n: int, width: float = 4.0, height: float = 3.4, max_cols: int = 2, **subplots) -> tuple[plt.Figure, list]:
+    """A figure of ``n`` panels wrapped into at most ``max_cols`` columns, so that a figure with many
+    panels grows down the page instead of past its width (where the browser would shrink its text)."""
+    cols = min(n, max_cols)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, **subplots)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
 def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_to: int = 7) -> plt.Figure:
     """One symmetric heatmap of pairwise Spearman rho per value of ``by``.
 
@@ -26,8 +38,8 @@ def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_t
     """
     style()
     groups = list(pairs[by].unique())
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.3 * len(groups), 3.8), squeeze=False)
-    for ax, group in zip(axes[0], groups):
+    fig, axes = panels(len(groups), width=4.3, height=3.9)
+    for ax, group in zip(axes, groups):
         sub = pairs[pairs[by] == group]
         tasks = list(dict.fromkeys(list(sub["task_a"]) + list(sub["task_b"])))
         matrix = pd.DataFrame(1.0, index=tasks, columns=tasks)
