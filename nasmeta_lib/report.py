@@ -17,23 +17,14 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from nasmeta_lib.results import Result, result_path
 from nasmeta_lib.paths import results_dir
+from nasmeta_lib.results import Result, result_path
 
 VERDICT_MARKS = {"reproduced": "REPRODUCED", "partly": "PARTLY", "not reproduced": "NOT REPRODUCED", "not run": "NOT RUN"}
 LONG_TABLE = 15  # rows; longer tables scroll inside a box (CSS class ``long-table``)
 
 
 # ----------------------------------------------------------------------------- claims
-
-
-def claims_table(result: Result) -> pd.DataFrame:
-    """The chapter's claims: the paper's number beside ours and the computed verdict."""
-    frame = pd.DataFrame([asdict(c) for c in result.claims])
-    if frame.empty:
-        return frame
-    frame["verdict"] = frame["verdict"].map(VERDICT_MARKS)
-    return frame[["id", "statement", "paper", "ours", "verdict", "evidence"]]
 
 
 def claim_anchor(claim_id: str) -> str:
@@ -73,14 +64,6 @@ def result_file(result: Result) -> str:
     """The result's file, relative to the results folder's parent (``results/<chapter>/<file>``)."""
     path = result_path(result.chapter, result.profile, result.params)
     return f"{results_dir().name}/{path.parent.name}/{path.name}"
-
-
-def provenance_line(result: Result) -> str:
-    p = result.provenance
-    return (
-        f"profile **{result.profile}**, git {p.get('git_sha', '?')[:12]}, {p.get('device', '?')}, "
-        f"{p.get('seconds', '?')} s, finished {p.get('finished', '?')}"
-    )
 
 
 def profile_paragraph(result: Result) -> "Markdown":

@@ -31,7 +31,7 @@ def panels(n: int, width: float = 4.0, height: float = 3.4, max_cols: int = 2, *
     return fig, flat[:n]
 
 
-def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_to: int = 7) -> plt.Figure:
+def correlation_heatmaps(pairs: pd.DataFrame, by: str, title: str, annotate_up_to: int = 5) -> plt.Figure:
     """One symmetric heatmap of pairwise Spearman rho per value of ``by``.
 
     ``pairs`` has columns ``by``, ``task_a``, ``task_b`` and ``spearman`` (one row per pair).
