@@ -6,21 +6,28 @@ number in the ledger is ever typed by hand.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 
 from nasmeta_lib import chapters
 from nasmeta_lib.data import sources, status
 from nasmeta_lib.paths import BOOK_DIR, EXECUTED_DIR, REPO_ROOT
-from nasmeta_lib.report import VERDICT_MARKS
-from nasmeta_lib.results import Result, ResultFileError, result_path
+from nasmeta_lib.report import VERDICT_MARKS, claim_anchor, controls_text
+from nasmeta_lib.results import VERDICTS, Result, ResultFileError, result_path
 
 log = logging.getLogger(__name__)
 PROFILES = ("full", "quick")  # preference order on the ledger
+
+
+class BookError(RuntimeError):
+    """The HTML build failed (Sphinx reported warnings or errors)."""
 
 
 def data_page() -> str:
@@ -76,21 +83,38 @@ def current_results() -> dict[str, tuple[Path, Result]]:
     return found
 
 
+def reader_profile(name: str) -> str:
+    """The profile a chapter's page is built with: the one the ledger shows (see
+    :func:`current_results`), so page and ledger never give two numbers for one claim.
+
+    A current full result is reused by ``Chapter.execute`` (fast); a stale one (older chapter
+    version) would be recomputed for hours, so the page falls back to the quick profile.
+    """
+    chapter = chapters.get(name)
+    for profile in PROFILES:
+        if profile == "quick" or chapter.saved(profile, chapter.resolve(profile)) is not None:
+            return profile
+    return "quick"
+
+
 def ledger_frame() -> pd.DataFrame:
     """One row per claim of every registered chapter (a 'not run' row where no result exists)."""
     rows = []
     found = current_results()
     for name, chapter in chapters.registry().items():
         if name not in found:
-            rows.append({"chapter": chapter.title, "claim": chapter.claim, "paper": "", "ours": "no result yet",
+            rows.append({"chapter": chapter.title, "name": name, "claim": chapter.claim, "paper": "", "ours": "no result yet",
                          "verdict": VERDICT_MARKS["not run"], "profile": "", "result file": "", "provenance": ""})
             continue
         path, res = found[name]
         for c in res.claims:
             rows.append({
-                "chapter": chapter.title, "claim": c.statement, "paper": c.paper, "ours": c.ours,
-                "verdict": VERDICT_MARKS[c.verdict], "profile": res.profile,
+                "chapter": chapter.title, "name": name, "claim": c.statement, "paper": c.paper, "ours": c.ours,
+                "interval (95%)": str(c.interval) if c.interval else "", "verdict": VERDICT_MARKS[c.verdict],
+                "negative controls": controls_text(c), "profile": res.profile,
                 "result file": f"results/{path.parent.name}/{path.name}", "provenance": provenance_flags(res),
+                "link": (f"chapters/{chapter.notebook.stem}.html#{claim_anchor(c.id)}"
+                         if (EXECUTED_DIR / chapter.notebook.name).exists() else None),
             })
     return pd.DataFrame(rows)
 
@@ -110,7 +134,58 @@ def provenance_flags(result: Result) -> str:
 
 
 def _html_table(frame: pd.DataFrame) -> str:
-    return _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=True, border=0))
+    return _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=False, border=0))
+
+
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.map(lambda v: html.escape(str(v)))
+
+
+def _linked_claims(claims: pd.DataFrame) -> pd.DataFrame:
+    """Claims with each statement linked to its row in the chapter's claims table."""
+    out = _escaped(claims[["claim", "paper", "ours", "interval (95%)", "verdict", "negative controls"]])
+    if "link" in claims:
+        out["claim"] = [f'<a href="{link}">{text}</a>' if isinstance(link, str) else text
+                        for link, text in zip(claims["link"], out["claim"])]
+    return out
+
+
+VERDICT_FIGURE = "ledger-verdicts.svg"
+
+
+def write_verdict_figure(frame: pd.DataFrame) -> str:
+    """Draw the ledger's overview figure beside the page; returns its file name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nasmeta_lib.plots.ledger import verdict_overview
+
+    words = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
+    verdicts = frame.assign(chapter=frame["name"], verdict=frame["verdict"].map(words))  # short names on the axis
+    fig = verdict_overview(verdicts, [v for v in VERDICTS if v in VERDICT_MARKS], VERDICT_MARKS)
+    fig.savefig(BOOK_DIR / VERDICT_FIGURE, metadata={"Date": None})
+    plt.close(fig)
+    return VERDICT_FIGURE
+
+
+def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per chapter: claims counted by verdict, sanity checks counted apart (passed / all), and
+    which result file they come from."""
+    found = current_results()
+    rows = []
+    for name, chapter in chapters.registry().items():
+        claims = frame[frame["name"] == name]
+        path, res = found.get(name, (None, None))
+        row = {"chapter": chapter.title, "profile": res.profile if res else "",
+               "claims": len(res.claims) if res else 0}
+        row |= {mark.lower(): int((claims["verdict"] == mark).sum()) if res else 0 for mark in VERDICT_MARKS.values()}
+        row |= {"checks passed": f"{sum(c.passed for c in res.checks)} / {len(res.checks)}" if res else "",
+                "result": f"results/{path.parent.name}/{path.name}" if path else "no result yet",
+                "provenance": provenance_flags(res) if res else ""}
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def ledger_page() -> str:
@@ -120,9 +195,15 @@ def ledger_page() -> str:
         "# Claims ledger",
         "",
         "Every checked claim: the paper's number, ours, and the verdict computed by the chapter's code "
-        "from our run. This page is generated from the `results/` files at build time; a full-profile "
-        "result (GPU) is shown when one exists, else the quick profile (CPU), whose smaller budgets "
-        "often cap a verdict at *partly* (each chapter says why). The provenance column flags a result "
+        "from our run. One rule decides every verdict: the claim's quantity is estimated with a 95% "
+        "interval over its units (seeds, settings, cells); *reproduced* when the whole interval lies on "
+        "the side the paper claims, *not reproduced* when it lies on the other side, *inconclusive* when "
+        "the run cannot tell, *partly* when a claim made per task holds on some tasks and fails on others. "
+        "The same rule is applied to negative controls (random search, REA, a mean predictor): a claim "
+        "whose control also passes cannot be reproduced. Sanity checks (identities, arithmetic, internal "
+        "targets) are counted apart, never as reproductions. This page is generated from the `results/` "
+        "files at build time; a full-profile result is shown when one exists, else the quick profile, "
+        "whose paper claims are usually not run (each chapter says why). The provenance column flags a result "
         "written from uncommitted code, from an unknown commit, or without a record of the data files it "
         "read (results written before such records were kept); a result whose recorded data files are no "
         "longer the ones the manifests name is recomputed, never shown.",
@@ -130,22 +211,20 @@ def ledger_page() -> str:
     ]
     if frame.empty:
         return "\n".join(lines + ["No results yet: run `make book`."])
-    summary = (
-        frame.groupby("chapter", sort=False)
-        .agg(claims=("claim", "size"), profile=("profile", "first"), result=("result file", "first"),
-             provenance=("provenance", "first"),
-             **{mark.lower(): ("verdict", lambda v, m=mark: int((v == m).sum())) for mark in VERDICT_MARKS.values()})
-        .reset_index()
-    )
-    lines += ["## Summary", "", '<div class="ledger">', "", _html_table(summary), "", "</div>", ""]
+    summary = summary_frame(frame)
+    figure = write_verdict_figure(frame)
+    lines += ["## Summary", "", f"![Number of claims per chapter and verdict]({figure})", "",
+              "Claims per chapter and verdict, drawn by `nasmeta_lib.plots.ledger.verdict_overview` "
+              "from the result files listed below.", "",
+              '<div class="ledger">', "", _html_table(_escaped(summary)), "", "</div>", ""]
     for chapter, claims in frame.groupby("chapter", sort=False):
-        lines += [f"## {chapter}", "", '<div class="ledger">', "",
-                  _html_table(claims[["claim", "paper", "ours", "verdict", "profile"]]), "", "</div>", ""]
+        lines += [f"## {chapter}", "", "Each claim links to its row in the chapter's verdicts.", "",
+                  '<div class="ledger">', "", _html_table(_linked_claims(claims)), "", "</div>", ""]
     return "\n".join(lines)
 
 
 def _mark_verdicts(html: str) -> str:
-    """Give verdict cells a CSS class (book/_static/ledger.css colours them)."""
+    """Give verdict cells a CSS class (_static/ledger.css colours them)."""
     for verdict, mark in VERDICT_MARKS.items():
         html = html.replace(f"<td>{mark}</td>", f'<td class="verdict verdict-{verdict.replace(" ", "-")}">{mark}</td>')
     return html
@@ -162,17 +241,67 @@ def toc() -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_execution_report(name: str, profile: str, error: BaseException) -> Path:
+    """Stand a page in for a chapter whose notebook failed: its title, the error, and how to rerun.
+
+    The chapter keeps its place in the book instead of vanishing; local paths are left out.
+    """
+    chapter = chapters.get(name)
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = getattr(error, "evalue", str(error))
+    message = re.sub(r"(/[\w.+-]+)+/", "", f"{ename}: {evalue}").strip()  # no local paths
+    text = "\n".join([
+        f"# {chapter.title}",
+        "",
+        f"**Execution report: this chapter's notebook failed** (profile {profile}), so this page shows "
+        "the error instead of the chapter. The claims ledger shows the chapter's last current result, if any.",
+        "",
+        "```text",
+        message.splitlines()[0] if message else ename,
+        "```",
+        "",
+        f"Rerun it on its own to see the whole traceback: `nasmeta run {name} --profile {profile}`.",
+    ])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
+    out = EXECUTED_DIR / chapter.notebook.name
+    nbformat.write(nb, out)
+    return out
+
+
+def prepare_for_readers(notebook: Path) -> None:
+    """Collapse every code cell of an executed copy behind a toggle (``hide-input``); its output
+    stays. Only the copies in the book are changed: the source notebooks stay runnable as they are."""
+    nb = nbformat.read(notebook, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and "hide-input" not in tags:
+            tags.append("hide-input")
+            changed = True
+    if changed:
+        nbformat.write(nb, notebook)
+
+
 def write_generated_pages() -> None:
+    for notebook in EXECUTED_DIR.glob("*.ipynb"):
+        prepare_for_readers(notebook)
     (BOOK_DIR / "data.md").write_text(data_page())
     (BOOK_DIR / "ledger.md").write_text(ledger_page())
     (REPO_ROOT / "_toc.yml").write_text(toc())
 
 
-def build_html(strict: bool = False) -> Path:
-    """Write generated pages and run Jupyter Book 1.x (offline); returns the index.html path."""
+def build_html(strict: bool = True) -> Path:
+    """Write generated pages and run Jupyter Book 1.x (offline); returns the index.html path.
+
+    Strict by default: any Sphinx warning (a broken reference, a missing image) fails the build,
+    after reporting all of them (``-n -W --keep-going``).
+    """
     write_generated_pages()
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO_ROOT)]
     if strict:
-        cmd.append("-W")
-    subprocess.run(cmd, check=True, cwd=REPO_ROOT)
+        cmd += ["-n", "-W", "--keep-going"]
+    if subprocess.run(cmd, cwd=REPO_ROOT).returncode != 0:
+        raise BookError("the book build failed: see the Sphinx warnings above (the build is strict)")
     return REPO_ROOT / "_build" / "html" / "index.html"

@@ -147,16 +147,22 @@ def _book(args: argparse.Namespace) -> int:
         chapters.get(name)  # an unknown name stops here, before any chapter runs
     failed = []
     for name in names:
-        print(f"== running chapter {name} ({args.profile})", flush=True)
+        profile = args.profile or book.reader_profile(name)  # default: the profile the ledger shows
+        print(f"== running chapter {name} ({profile})", flush=True)
         try:
-            runner.run_notebook(name, args.profile)
+            runner.run_notebook(name, profile)
         except Exception as exc:  # one broken chapter must not hide the others from the book
             failed.append(name)
+            book.write_execution_report(name, profile, exc)
             print(f"!! chapter {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-    index = book.build_html()
+    try:
+        index = book.build_html()
+    except book.BookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"book: {index}")
     if failed:
-        print(f"error: chapters failed (left out of the book): {', '.join(failed)}", file=sys.stderr)
+        print(f"error: chapters failed (shown as execution reports): {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
@@ -200,7 +206,8 @@ def parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("book", help="run chapters' notebooks and build the HTML book")
     book.add_argument("chapters", nargs="*", help="only these chapters (default: all)")
-    book.add_argument("--profile", default="quick", choices=chapters.PROFILES)
+    book.add_argument("--profile", choices=chapters.PROFILES,
+                      help="default: each chapter's current full result where one exists, else quick")
     book.set_defaults(fn=_book)
 
     sub.add_parser("chapters", help="list chapters with their parameters").set_defaults(fn=_chapters)

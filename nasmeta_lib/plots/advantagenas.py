@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from nasmeta_lib.plots import style
+from nasmeta_lib.plots import panels, style
 from nasmeta_lib.searchers.estimators import LABELS
 
 
@@ -19,14 +19,14 @@ def convergence(curves: pd.DataFrame) -> plt.Figure:
     style()
     curves = _labelled(curves)
     settings = list(curves["setting"].unique())
-    fig, axes = plt.subplots(1, len(settings), figsize=(4.6 * len(settings), 3.6), squeeze=False)
+    fig, axes = panels(len(settings), width=4.2, height=3.3)
     palette = dict(zip(curves["estimator"].unique(), sns.color_palette()))
-    for ax, setting in zip(axes[0], settings):
+    for ax, setting in zip(axes, settings):
         for est, sub in curves[curves["setting"] == setting].groupby("estimator", sort=False):
             ax.plot(sub["iteration"], sub["expected_loss"], label=est, color=palette[est])
             ax.fill_between(sub["iteration"], sub["ci_low"], sub["ci_high"], color=palette[est], alpha=0.2)
         ax.set(title=setting, xlabel="iteration", ylabel="E[normalised regret]")
-    axes[0][-1].legend(fontsize="small")
+    axes[-1].legend(fontsize="small")
     fig.suptitle("Expected loss of the architecture distribution (exact), mean and 95% CI over seeds", y=1.02)
     fig.tight_layout()
     return fig

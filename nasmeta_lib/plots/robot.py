@@ -21,11 +21,12 @@ def method_rank_heatmap(method_ranks: pd.DataFrame, overall: pd.DataFrame) -> pl
     matrix = method_ranks.set_index("method").reindex(mean_rank.index)
     matrix.columns = [_short(c) for c in matrix.columns]
     matrix.index = [f"{m}  (mean {mean_rank[m]:.1f})" for m in matrix.index]
-    fig, ax = plt.subplots(figsize=(0.55 * matrix.shape[1] + 4, 0.36 * matrix.shape[0] + 1.5))
-    sns.heatmap(matrix, annot=matrix.shape[1] <= 20, fmt=".0f", cmap="rocket_r", cbar_kws={"label": "rank among methods"}, ax=ax)
+    fig, ax = plt.subplots(figsize=(0.36 * matrix.shape[1] + 4, 0.3 * matrix.shape[0] + 1.8))
+    sns.heatmap(matrix, annot=matrix.shape[1] <= 20, fmt=".0f", cmap="rocket_r", annot_kws={"fontsize": 8},
+                cbar_kws={"label": "rank among methods"}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title("Rank of each method per setting (1 = best mean percentile of the found architecture)")
+    ax.set_title("Rank of each method per setting\n(1 = best mean percentile of the found architecture)")
     fig.tight_layout()
     return fig
 
@@ -35,14 +36,14 @@ def percentile_by_family(summary: pd.DataFrame) -> plt.Figure:
     family and random search: where does RoBoT win, and where does it lose?"""
     style()
     best = summary.loc[summary.groupby(["setting", "family"])["percentile_mean"].idxmax()]
-    fig, ax = plt.subplots(figsize=(max(7, 0.55 * best["setting"].nunique() + 3), 4.2))
+    fig, ax = plt.subplots(figsize=(max(7, 0.38 * best["setting"].nunique() + 3), 4.2))
     sns.pointplot(data=best, x="setting", y="percentile_mean", hue="family", dodge=0.4, linestyle="none", ax=ax,
                   order=list(dict.fromkeys(summary["setting"])))
     ax.set_xticks(ax.get_xticks(), [_short(t.get_text()) for t in ax.get_xticklabels()], rotation=60, ha="right")
     ax.set_ylabel("percentile in pool (mean over seeds)")
     ax.set_xlabel("")
-    ax.set_title("RoBoT vs the best method of each family, chosen per setting in hindsight")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title("RoBoT vs the best method of each family\n(chosen per setting in hindsight)")
+    ax.legend(title="family", bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 

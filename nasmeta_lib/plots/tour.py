@@ -14,8 +14,8 @@ def accuracy_ecdfs(quantiles: pd.DataFrame) -> plt.Figure:
     """Quantile curves of accuracy per task, one panel per benchmark (scales differ by task)."""
     style()
     grid = sns.relplot(
-        data=quantiles, x="accuracy", y="quantile", hue="task", col="benchmark", col_wrap=4,
-        kind="line", facet_kws={"sharex": False}, height=2.6, aspect=1.2,
+        data=quantiles, x="accuracy", y="quantile", hue="task", col="benchmark", col_wrap=3,
+        kind="line", facet_kws={"sharex": False}, height=2.4, aspect=1.1,
     )
     grid.set_axis_labels("accuracy / task score", "fraction of archs below")
     grid.figure.suptitle("How good is a random architecture? Accuracy distribution per setting", y=1.03)
