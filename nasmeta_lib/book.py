@@ -104,7 +104,8 @@ def ledger_frame() -> pd.DataFrame:
     for name, chapter in chapters.registry().items():
         if name not in found:
             rows.append({"chapter": chapter.title, "name": name, "claim": chapter.claim, "paper": "", "ours": "no result yet",
-                         "verdict": VERDICT_MARKS["not run"], "profile": "", "result file": "", "provenance": ""})
+                         "interval (95%)": "", "verdict": VERDICT_MARKS["not run"], "negative controls": "", "profile": "",
+                         "result file": "", "provenance": ""})
             continue
         path, res = found[name]
         for c in res.claims:

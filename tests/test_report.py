@@ -6,6 +6,7 @@ import pandas as pd
 
 from nasmeta_lib import report
 from nasmeta_lib.results import Claim, Result
+from nasmeta_lib.verdicts import Interval, Rule, judge
 
 
 def _result(**claim_fields) -> Result:
@@ -31,9 +32,13 @@ def test_long_tables_scroll_and_multiindex_columns_flatten():
     assert "long-table" in long and "40 rows" in long
 
 
-def test_claims_rows_are_anchored_by_id_and_new_fields_become_columns(monkeypatch):
+def test_claims_rows_are_anchored_by_id_and_show_rule_interval_and_controls():
     html = report.claims(_result())._repr_html_()
     assert 'id="claim-tour-nb201-mapping"' in html and "verdict-partly" in html and "PARTLY" in html
+    judged = judge("x.gain", "s", "p", "o", Rule("gain", ">", 0.0), Interval(0.2, 0.1, 0.3),
+                   controls={"random search": Interval(0.0, -0.1, 0.1)})
+    html = report.claims(Result("x", "quick", {}, claims=[judged]))._repr_html_()
+    assert "gain &gt; 0" in html and "0.2 [0.1, 0.3]" in html and "random search: INCONCLUSIVE" in html
     assert report.claim_anchor("tour.nb201-mapping") == "claim-tour-nb201-mapping"
 
 
