@@ -8,8 +8,10 @@ entries when the book is built (``book/instructors.md``), so a question and its 
 apart.
 
 Every command uses the chapter's own parameters (a test validates each one with the chapter's
-``resolve``), and ``seconds`` is what the command took here, measured with
-``python perf/exercise_runtimes.py`` (a shared 2-core CPU, nice 10, results in a fresh folder).
+``resolve``), and ``seconds`` is the CPU time the command took here, measured with
+``python perf/exercise_runtimes.py`` (results in a fresh folder). CPU time, unlike wall time on a
+shared machine, does not depend on what else runs; an idle 2-core laptop needs about that long or
+less.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from nasmeta_lib.results import Result
 
-MEASURED_ON = "a shared 2-core CPU (nice 10), 2026-11-29"
+MEASURED_ON = "a 2-core x86 machine (CPU time; an idle laptop takes about as long or less), 2026-11-29"
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,10 @@ _guide(Guide(
             question="Rankings between the three image tasks agree strongly; between CIFAR-100 and NinaPro or "
                      "Darcy much less. What does that tell you about reusing an architecture found on CIFAR?",
             answer="The image tasks share a data type, resolution and what makes a cell good (convolutions, depth), "
-                   "so a cell's rank carries over (rho around 0.9 and above). NinaPro (EMG signals) and Darcy "
+                   "so a cell's rank carries over (rho about 0.95 on the Suite-Zero sample). NinaPro (EMG signals) and Darcy "
                    "(PDE regression) reward different ops, so the rank of a cell on CIFAR-100 says little about "
-                   "its rank there: an architecture found on CIFAR is a weak default for a new modality, and "
+                   "its rank there (and NinaPro and Darcy do not agree with each other either): an architecture "
+                   "found on CIFAR is a weak default for a new modality, and "
                    "benchmarks built only from image tasks overstate how general a NAS method is. This is the "
                    "motivation of the NAS-Bench-360 chapter.",
         ),
@@ -114,10 +117,12 @@ _guide(Guide(
     exercises=(
         Exercise(
             title="Random inputs versus real images",
-            commands=("nasmeta run proxies -p inputs random,digits -p n_archs 10",),
+            commands=("nasmeta run proxies -p inputs random,digits -p n_archs 8 "
+                      "-p proxies params,l2_norm,synflow,snip,nwot,epe_nas",),
             seconds=(0,),
-            change="Score the same ten cells twice: on a batch of random N(0, 1) pixels and on real handwritten "
-                   "digits (scikit-learn's, upsampled to 32x32).",
+            change="Score the same eight cells with six proxies twice: on a batch of random N(0, 1) pixels and on "
+                   "real handwritten digits (scikit-learn's, upsampled to 32x32). All 13 proxies on 60 cells is "
+                   "the full profile (17 min here).",
             look_at="'Agreement with the stored values' (one row per proxy and input) and 'Do our scores predict "
                     "accuracy as well as the stored ones?'.",
             question="Which proxies do not care whether the input is random or real, and why? For which would you "
@@ -126,7 +131,7 @@ _guide(Guide(
                    "their scores are identical for both inputs. Gradient-based saliencies (snip, grad_norm, "
                    "fisher, grasp, plain) and activation-pattern proxies (nwot, jacov, epe_nas) depend on the "
                    "batch; with real images the labels carry information (epe_nas groups Jacobians by class), "
-                   "so those are the ones whose ranking can change. With only 10 cells a rank correlation is "
+                   "so those are the ones whose ranking can change. With only 8 cells a rank correlation is "
                    "noisy (a 95% interval spans about +-0.6), so differences smaller than that are not evidence; "
                    "raise n_archs to 60 (the full profile) before concluding.",
         ),
@@ -199,7 +204,7 @@ _guide(Guide(
                       "nasmeta run robot -p settings nb201/cifar10 -p budget 100"),
             seconds=(22, 0, 0),
             change="One setting (NB201 CIFAR-10, a pool of about 725 cells), the budget T of accuracy queries: "
-                   "5, 20 (the paper's), 100. (T = 200 works too but takes about 8 minutes here: BO's cost "
+                   "5, 20 (the paper's), 100. (T = 200 works too but takes several times longer: BO's cost "
                    "grows with every proposal.)",
             look_at="'Overall: mean percentile of the found architecture': RoBoT against random search, REA, the "
                     "rank ensemble and each single proxy; 'Theory check' for T0, the queries BO used.",
@@ -328,8 +333,9 @@ _guide(Guide(
                    "good starting point (learned on other settings) matters most; with 50 the target's own data "
                    "dominates and every start converges to similar rankings. Expect the gain to shrink with shots, "
                    "and to be largest when the held-out setting correlates with the training settings (the "
-                   "'task correlation' section). Three seeds at this size give wide intervals: compare the gain "
-                   "with its spread before concluding.",
+                   "'task correlation' section). The gain can also be negative: a start learned on settings unlike "
+                   "the target can be worse than a fresh one, and training it longer washes the start out. Three "
+                   "seeds at this size give wide intervals: compare the gain with its spread before concluding.",
         ),
     ),
     takeaway={
@@ -427,9 +433,8 @@ def instructors_page() -> str:
              "```{warning}", "This page holds the answers to every chapter's exercises. Students: try the exercises "
              "first.", "```", "",
              "Generated from `nasmeta_lib/exercises.py` when the book is built, the same registry "
-             f"the chapter pages show their exercises from. Runtimes were measured on {MEASURED_ON}; a laptop is "
-             "usually faster. Every command writes its own result file, so students can run them in parallel "
-             "groups. For a 90-minute lab, the {doc}`hands-on lab <chapters/lab_solutions>` plus the RoBoT and "
+             f"the chapter pages show their exercises from. Runtimes were measured on {MEASURED_ON}. "
+             "For a 90-minute lab, the {doc}`hands-on lab <chapters/lab_solutions>` plus the RoBoT and "
              "NAS-Bench-360 exercises fit; the GenNAS and meta-learning ones suit homework.", ""]
     for name, g in GUIDES.items():
         lines += [f"(answers-{name})=", f"## {titles.get(name, name)}", ""]

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from nasmeta_lib.paths import NOTEBOOK_DIR, REPO_ROOT
+from nasmeta_lib.run import _kernel_environment
 
 
 def _builder():
@@ -46,8 +47,9 @@ def test_lab_solutions_run_end_to_end_at_tiny_size(tmp_path):
     import papermill
 
     out = tmp_path / "lab.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK_DIR / "lab_solutions.ipynb"), str(out), kernel_name="python3",
-                               parameters={"repeats": 1, "budget": 6}, cwd=str(NOTEBOOK_DIR), progress_bar=False)
+    with _kernel_environment():  # inline figures, as in the book build
+        papermill.execute_notebook(str(NOTEBOOK_DIR / "lab_solutions.ipynb"), str(out), kernel_name="python3",
+                                   parameters={"repeats": 1, "budget": 6}, cwd=str(NOTEBOOK_DIR), progress_bar=False)
     nb = json.loads(out.read_text())
     text = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
                    for c in nb["cells"] for o in c.get("outputs", []))
@@ -60,8 +62,9 @@ def test_primer_runs_and_draws_its_concept_figures(tmp_path):
     import papermill
 
     out = tmp_path / "primer.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK_DIR / "primer.ipynb"), str(out), kernel_name="python3",
-                               cwd=str(NOTEBOOK_DIR), progress_bar=False)
+    with _kernel_environment():
+        papermill.execute_notebook(str(NOTEBOOK_DIR / "primer.ipynb"), str(out), kernel_name="python3",
+                                   cwd=str(NOTEBOOK_DIR), progress_bar=False)
     nb = json.loads(out.read_text())
     figures = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
     assert figures >= 5
