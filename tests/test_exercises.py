@@ -137,3 +137,11 @@ def test_an_exercise_runs_for_real(tmp_path, monkeypatch):
     result = chapters.get(chapter).execute(profile, progress=False, **overrides)
     assert result.params["budget"] == 5 and result.claims
     assert exercises.overall_verdict(result) in exercises.OVERALL
+
+
+def test_glossary_defines_the_terms_the_chapters_use_without_saying_what_they_are():
+    headings = set(re.findall(r"^## (.+)$", (BOOK_DIR / "glossary.md").read_text(), flags=re.M))
+    terms = ["NB201", "Spearman", "Kendall", "Supernet", "REINFORCE", "GP-UCB", "REA", "MAML", "FOMAML", "Reptile",
+             "Zero-cost proxy", "Sparse propagation", "Percentile", "Precision@k", "Tabular benchmark"]
+    missing = [t for t in terms if not any(t in h for h in headings)]
+    assert not missing, f"glossary.md lacks {missing}"

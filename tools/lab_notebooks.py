@@ -37,9 +37,9 @@ CELLS: list[str | Code | Task] = [
     "# Hands-on lab: rank correlation and search on a tabular benchmark\n\n"
     "In 90 minutes you will load a tabular benchmark, compute a rank correlation by hand, write random "
     "search and regularised evolution yourself, and compare them with the library's RoBoT on the same "
-    "pool and budget. Read the {doc}`primer` first (sections *Tabular benchmarks*, *Comparing rankings*, "
+    "pool and budget. Read the [NAS primer](primer.ipynb) first (sections *Tabular benchmarks*, *Comparing rankings*, "
     "*Search strategies*).\n\n"
-    "Cells marked **Task** are yours: replace `raise NotImplementedError` by your code, then run the check "
+    "Cells that start with `# Task` are yours: replace `raise NotImplementedError` by your code, then run the check "
     "cell below it. Each part runs in well under a minute on a laptop. The `parameters` cell sets the size "
     "(papermill can change it: `papermill lab.ipynb out.ipynb -p repeats 20`).",
     "PARAMETERS",
@@ -216,7 +216,9 @@ def notebook(solutions: bool) -> nbformat.NotebookNode:
         if cell == "PARAMETERS":
             cells.append(new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}))
         elif isinstance(cell, Task):
-            cells.append(new_code_cell(cell.solution if solutions else cell.stub, metadata={"tags": ["task"]}))
+            code = cell.solution if solutions else cell.stub
+            cells.append(new_code_cell(f"# Task: {'a solution' if solutions else 'your code'}\n{code}",
+                                       metadata={"tags": ["task"]}))
         elif isinstance(cell, Code):
             cells.append(new_code_cell(str(cell)))
         else:
