@@ -117,23 +117,23 @@ _guide(Guide(
     exercises=(
         Exercise(
             title="Random inputs versus real images",
-            commands=("nasmeta run proxies -p inputs random,digits -p n_archs 8 "
-                      "-p proxies params,l2_norm,synflow,snip,nwot,epe_nas",),
-            seconds=(0,),
-            change="Score the same eight cells with six proxies twice: on a batch of random N(0, 1) pixels and on "
+            commands=("nasmeta run proxies -p inputs random,digits -p n_archs 5 -p proxies params,synflow,snip,nwot",),
+            seconds=(120,),
+            change="Score the same five cells with four proxies twice: on a batch of random N(0, 1) pixels and on "
                    "real handwritten digits (scikit-learn's, upsampled to 32x32). All 13 proxies on 60 cells is "
                    "the full profile (17 min here).",
-            look_at="'Agreement with the stored values' (one row per proxy and input) and 'Do our scores predict "
-                    "accuracy as well as the stored ones?'.",
-            question="Which proxies do not care whether the input is random or real, and why? For which would you "
+            look_at="'Per-architecture scores' (our score of each cell with each input) and 'Agreement with the "
+                    "stored values' (one row per proxy and input).",
+            question="Which proxies give the same scores for random and real inputs, and why? For which would you "
                      "expect real images to matter?",
-            answer="flops, params and l2_norm use no data at all, and synflow replaces the input by all ones, so "
-                   "their scores are identical for both inputs. Gradient-based saliencies (snip, grad_norm, "
+            answer="params (like flops and l2_norm) uses no data at all, and synflow replaces the input by all "
+                   "ones, so their scores are identical for both inputs. Gradient-based saliencies (snip, grad_norm, "
                    "fisher, grasp, plain) and activation-pattern proxies (nwot, jacov, epe_nas) depend on the "
                    "batch; with real images the labels carry information (epe_nas groups Jacobians by class), "
-                   "so those are the ones whose ranking can change. With only 8 cells a rank correlation is "
-                   "noisy (a 95% interval spans about +-0.6), so differences smaller than that are not evidence; "
-                   "raise n_archs to 60 (the full profile) before concluding.",
+                   "so those are the ones whose ranking can change. The 'Agreement' rows of five cells are almost "
+                   "pure noise (a rank correlation of 5 points takes only a few values); compare the "
+                   "per-architecture scores instead, and raise n_archs to 60 (the full profile) before "
+                   "concluding anything about rank correlations.",
         ),
     ),
     takeaway={
@@ -249,19 +249,21 @@ _guide(Guide(
                       "-p tnb_archs 0 -p nb101_archs 0",
                       "nasmeta run gennas -p iters 100 -p n_archs 15 -p search_population 0 -p search_eval_archs 10 "
                       "-p tnb_archs 0 -p nb101_archs 0"),
-            seconds=(0, 0),
+            seconds=(29, 133),
             change="Train each of 15 NB201 cells for 10, then 100 iterations (the paper: 100), skipping the task "
                    "search and the other spaces to keep it short.",
             look_at="'NB201: GenNAS beside every zero-cost proxy' (Spearman rho with its bootstrap interval) and "
                     "'Rank correlation versus training iterations'.",
             question="How does the rank correlation change between 10 and 100 iterations, and is the difference "
                      "larger than the bootstrap interval?",
-            answer="The loss after a few iterations already separates broken cells (no path, only pooling) from "
-                   "good ones, which is most of a rank correlation on NB201; more iterations mainly refine the "
-                   "order among good cells, so rho rises slowly. With 15 cells the bootstrap interval is wide "
-                   "(often +-0.3), so a difference between 10 and 100 iterations is rarely significant at this "
-                   "size: the full profile (500 cells) is what can settle it. Cost grows linearly with iterations.",
-        ),
+            answer="After 10 iterations the ranking can even be reversed (rho below zero): early in training the "
+                   "loss mostly reflects how fast a network starts to move, and the larger, better cells have not "
+                   "begun to fit the signals yet (a plausible reason; the table shows the effect, not the cause). "
+                   "After a few tens of iterations the order flips and rho climbs to the level of "
+                   "the best zero-cost proxies: 'Rank correlation versus training iterations' shows the crossover. "
+                   "With 15 cells the bootstrap intervals are wide, but a change from below zero to a strongly "
+                   "positive rho is larger than they are. So the score means something only after enough "
+                   "iterations (the paper's 100 is not arbitrary), and its cost grows linearly with them."),
     ),
     takeaway={
         "reproduced": "A short regression on synthetic signals ranked architectures as well as the paper says in "
@@ -329,7 +331,7 @@ _guide(Guide(
             title="When does a meta-learned start help?",
             commands=("nasmeta run metalearning -p heldout nb201/ImageNet16-120 -p approaches scratch,pretrain,maml "
                       "-p shots 10,50 -p extrapolation_targets nbgraph/cora",),
-            seconds=(0,),
+            seconds=(26,),
             change="One held-out setting, three ways to train the predictor, 10 and 50 labelled architectures.",
             look_at="'Ranking quality against the number of labelled architectures' and 'Same training, different "
                     "start' (the gain of each start over training from scratch).",
@@ -339,7 +341,9 @@ _guide(Guide(
                    "dominates and every start converges to similar rankings. Expect the gain to shrink with shots, "
                    "and to be largest when the held-out setting correlates with the training settings (the "
                    "'task correlation' section). The gain can also be negative: a start learned on settings unlike "
-                   "the target can be worse than a fresh one, and training it longer washes the start out. Three "
+                   "the target can be worse than a fresh one, and training it longer washes the start out. Compare "
+                   "maml with pretrain too: plain pretraining often gets most of the gain at a fraction of the "
+                   "cost. Three "
                    "seeds at this size give wide intervals: compare the gain with its spread before concluding.",
         ),
     ),
@@ -387,7 +391,7 @@ def parse_command(command: str) -> tuple[str, str, dict[str, str]]:
     return args.chapter, args.profile, {k: v for k, v in (args.param or [])}
 
 
-def _minutes(seconds: int) -> str:
+def _duration(seconds: int) -> str:
     return f"about {seconds} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
 
 
@@ -415,7 +419,7 @@ def exercises_markdown(chapter: str, result: Result | None = None, base: str = "
               f"Answers are on the [instructors' page]({base}instructors.html#answers-{chapter}).", ""]
     for i, ex in enumerate(g.exercises, 1):
         lines += [f"### Exercise {i}: {ex.title}", "", "```bash"]
-        lines += [f"{cmd}   # {_minutes(s)}" for cmd, s in zip(ex.commands, ex.seconds)]
+        lines += [f"{cmd}   # {_duration(s)}" for cmd, s in zip(ex.commands, ex.seconds)]
         lines += ["```", "", f"- **Change:** {ex.change}", f"- **Look at:** {ex.look_at}",
                   f"- **Question:** {ex.question}", ""]
     lines += ["## References", "", f"Papers, benchmarks and code for this chapter: {_reference_links(g, base)}.", ""]
@@ -445,6 +449,6 @@ def instructors_page() -> str:
         lines += [f"(answers-{name})=", f"## {titles.get(name, name)}", ""]
         for ex in g.exercises:
             lines += [f"### {ex.title}", "", "```bash"]
-            lines += [f"{cmd}   # {_minutes(s)}" for cmd, s in zip(ex.commands, ex.seconds)]
+            lines += [f"{cmd}   # {_duration(s)}" for cmd, s in zip(ex.commands, ex.seconds)]
             lines += ["```", "", f"**Question.** {ex.question}", "", f"**Answer.** {ex.answer}", ""]
     return "\n".join(lines)
