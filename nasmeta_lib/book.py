@@ -18,7 +18,7 @@ import pandas as pd
 
 from nasmeta_lib import chapters
 from nasmeta_lib.data import sources, status
-from nasmeta_lib.paths import BOOK_DIR, EXECUTED_DIR, REPO_ROOT
+from nasmeta_lib.paths import BOOK_DIR, EXECUTED_DIR, NOTEBOOK_DIR, REPO_ROOT
 from nasmeta_lib.report import VERDICT_MARKS, claim_anchor, controls_text
 from nasmeta_lib.results import VERDICTS, Result, ResultFileError, result_path
 
@@ -231,14 +231,62 @@ def _mark_verdicts(html: str) -> str:
     return html
 
 
-def toc() -> str:
-    lines = ["format: jb-book", "root: book/intro", "parts:", "  - caption: Using nasmeta", "    chapters:",
-             "      - file: book/how-to-rerun", "      - file: book/data", "      - file: book/ledger",
-             "  - caption: Claims", "    chapters:"]
-    for chapter in chapters.registry().values():
-        executed = EXECUTED_DIR / chapter.notebook.name
-        if executed.exists():
-            lines.append(f"      - file: book/chapters/{chapter.notebook.stem}")
+# The order a newcomer should read the chapters in (see the intro's learning path); chapters not
+# listed here follow in registry order.
+READING_ORDER = ("tour", "proxies", "nb360", "robot", "gennas", "advantagenas", "metalearning")
+# Pages executed from notebooks/ like the chapters, but without a claim or a result file.
+TEACHING_NOTEBOOKS = ("primer", "lab_solutions")
+
+
+def teaching_pages() -> dict[str, bool]:
+    """Execute the primer and the lab (with solutions, default size) into ``book/chapters/`` and write
+    the instructors' page from the exercises registry; returns which notebooks are ready.
+
+    A notebook that fails is left out of the book (and reported), as a failing chapter is.
+    """
+    import papermill
+
+    from nasmeta_lib import exercises
+    from nasmeta_lib.run import KERNEL, _kernel_environment
+
+    (BOOK_DIR / "instructors.md").write_text(exercises.instructors_page())
+    ready = {}
+    EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
+    for name in TEACHING_NOTEBOOKS:
+        source, out = NOTEBOOK_DIR / f"{name}.ipynb", EXECUTED_DIR / f"{name}.ipynb"
+        tmp = out.with_name(f".{name}.running.ipynb")
+        try:
+            with _kernel_environment():
+                papermill.execute_notebook(str(source), str(tmp), kernel_name=KERNEL, progress_bar=False,
+                                           cwd=str(NOTEBOOK_DIR))
+            tmp.replace(out)
+            ready[name] = True
+        except Exception as exc:  # the book still builds; the page is missing and the reason printed
+            print(f"!! {name} notebook failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            ready[name] = False
+    return ready
+
+
+def _chapter_entries() -> list[str]:
+    registry = chapters.registry()
+    ordered = [n for n in READING_ORDER if n in registry] + [n for n in registry if n not in READING_ORDER]
+    return [f"      - file: book/chapters/{registry[n].notebook.stem}" for n in ordered
+            if (EXECUTED_DIR / registry[n].notebook.name).exists()]
+
+
+def toc(ready: dict[str, bool]) -> str:
+    """Start here (primer, glossary, install), the chapters in reading order, the hands-on lab, then the
+    reference pages; ``ready`` says which teaching notebooks executed (:func:`teaching_pages`)."""
+    start = ["      - file: book/chapters/primer"] if ready.get("primer") else []
+    lines = ["format: jb-book", "root: book/intro", "parts:",
+             "  - caption: Start here", "    chapters:", *start,
+             "      - file: book/glossary", "      - file: book/install", "      - file: book/troubleshooting",
+             "  - caption: Claims", "    chapters:", *_chapter_entries()]
+    if ready.get("lab_solutions"):
+        lines += ["  - caption: Hands-on", "    chapters:", "      - file: book/chapters/lab_solutions"]
+    lines += ["  - caption: Reference", "    chapters:",
+              "      - file: book/how-to-rerun", "      - file: book/data", "      - file: book/ledger",
+              "      - file: book/references", "      - file: book/instructors"]
     return "\n".join(lines) + "\n"
 
 
@@ -286,11 +334,12 @@ def prepare_for_readers(notebook: Path) -> None:
 
 
 def write_generated_pages() -> None:
+    ready = teaching_pages()
     for notebook in EXECUTED_DIR.glob("*.ipynb"):
         prepare_for_readers(notebook)
     (BOOK_DIR / "data.md").write_text(data_page())
     (BOOK_DIR / "ledger.md").write_text(ledger_page())
-    (REPO_ROOT / "_toc.yml").write_text(toc())
+    (REPO_ROOT / "_toc.yml").write_text(toc(ready))
 
 
 def build_html(strict: bool = True) -> Path:

@@ -217,8 +217,19 @@ def parser() -> argparse.ArgumentParser:
 USER_ERRORS = (ParameterError, DataError, ManifestError, ResultFileError, UsageError, KeyError)
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line as the CLI reads it (``-p KEY VALUE`` and ``-p KEY=VALUE`` alike); the book's
+    pages parse the commands they show with it, so they cannot show one the CLI would reject."""
+    return parser().parse_args(_join_param_pairs(list(argv)))
+
+
+def overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The ``-p`` parameters of a parsed ``run`` command, each given once."""
+    return _parse_overrides(args.param)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(_join_param_pairs(list(sys.argv[1:] if argv is None else argv)))
+    args = parse(sys.argv[1:] if argv is None else argv)
     try:
         return args.fn(args)
     except USER_ERRORS as exc:

@@ -56,9 +56,9 @@ def _words(command: str) -> list[str]:
 
 
 def check_cli(args: list[str]) -> None:
-    parsed = cli.parser().parse_args(args)
+    parsed = cli.parse(args)
     if parsed.command == "run":
-        chapters.get(parsed.chapter).resolve(parsed.profile, cli._parse_overrides(parsed.param))
+        chapters.get(parsed.chapter).resolve(parsed.profile, cli.overrides(parsed))
 
 
 def check_papermill(args: list[str]) -> None:
