@@ -223,7 +223,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser().parse_args(_join_param_pairs(list(argv)))
 
 
-def overrides(args: argparse.Namespace) -> dict[str, str]:
+def param_overrides(args: argparse.Namespace) -> dict[str, str]:
     """The ``-p`` parameters of a parsed ``run`` command, each given once."""
     return _parse_overrides(args.param)
 

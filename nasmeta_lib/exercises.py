@@ -399,7 +399,7 @@ def parse_command(command: str) -> tuple[str, str, dict[str, str]]:
     if words[:2] != ["nasmeta", "run"]:
         raise ValueError(f"exercise command must start with 'nasmeta run': {command!r}")
     args = cli.parse(words[1:])
-    return args.chapter, args.profile, cli.overrides(args)
+    return args.chapter, args.profile, cli.param_overrides(args)
 
 
 def _duration(seconds: int) -> str:

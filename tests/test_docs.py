@@ -58,7 +58,7 @@ def _words(command: str) -> list[str]:
 def check_cli(args: list[str]) -> None:
     parsed = cli.parse(args)
     if parsed.command == "run":
-        chapters.get(parsed.chapter).resolve(parsed.profile, cli.overrides(parsed))
+        chapters.get(parsed.chapter).resolve(parsed.profile, cli.param_overrides(parsed))
 
 
 def check_papermill(args: list[str]) -> None:
