@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 import numpy as np
 
@@ -254,3 +254,28 @@ def exact_sign_interval(values: Iterable[float], level: float = 0.95, unit: str 
     k = max((j for j in range(1, n + 1) if st.binom.cdf(j - 1, n, 0.5) <= (1 - level) / 2), default=0)
     lo, hi = (v[k - 1], v[n - k]) if k else (-math.inf, math.inf)
     return Interval(float(np.median(v)), float(lo), float(hi), level, "sign-test interval of the median", n, unit)
+
+
+def weakest(rule: Rule, parts: Iterable[Interval | None]) -> Interval | None:
+    """The interval that lies least on the claimed side of ``rule`` (the one a conjunction hinges on)."""
+    ivs = [iv for iv in parts if iv is not None]
+    if not ivs:
+        return None
+    return min(ivs, key=lambda iv: iv.low) if rule.direction in (">", ">=") else max(ivs, key=lambda iv: iv.high)
+
+
+def judge_parts(id: str, statement: str, paper: str, ours: str, rule: Rule, parts: dict[Any, Interval | None],
+                combine: Callable[[dict[Any, str]], str], controls: dict[str, dict[Any, Interval | None]] | None = None,
+                evidence: str = "") -> Claim:
+    """A claim made of several comparisons under one rule ("best among several", "on every task"):
+    each part is decided by ``rule``, ``combine`` (e.g. ``lambda v: all_of(v.values())``) gives the
+    verdict; each control's parts are combined the same way and a passing control caps the verdict.
+    The claim's interval is the weakest part's."""
+    verdict = combine({k: rule.decide(iv) for k, iv in parts.items()})
+    ctrl = [Control(name, combine({k: rule.decide(iv) for k, iv in cparts.items()}), weakest(rule, cparts.values()))
+            for name, cparts in (controls or {}).items()]
+    passing = [c.method for c in ctrl if c.verdict == "reproduced"]
+    if verdict == "reproduced" and passing:
+        verdict = "inconclusive"
+        evidence = (evidence + "; " if evidence else "") + f"the same rule also passes for {', '.join(passing)}"
+    return Claim(id, statement, paper, ours, verdict, evidence, rule.describe(), weakest(rule, parts.values()), ctrl)

@@ -1,19 +1,22 @@
-"""The AdvantageNAS chapter: parameters, a tiny end-to-end run and its figures."""
+"""The AdvantageNAS chapter: parameters, a tiny end-to-end run, its figures and the judge."""
 
 import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 
 from nasmeta_lib.chapters import get
+from nasmeta_lib.claims import advantagenas as claims
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.plots import advantagenas as plots
-from nasmeta_lib.results import VERDICTS
+from nasmeta_lib.results import VERDICTS, Result
 
 matplotlib.use("Agg")
 
 TINY = dict(
-    estimators=["reinforce", "advantagenas"], tabular_settings=["nb201_full/cifar100"], tabular_seeds=3,
-    tabular_iterations=30, moment_thetas=2, moment_samples=500, expected_steps=3, supernet_seeds=2,
-    supernet_steps=20, supernet_C=2, batch_size=16, eval_every=2, train_steps=10,
+    estimators=["reinforce", "advantagenas", "random"], tabular_settings=["nb201_full/cifar100", "additive/cifar100"],
+    tabular_seeds=3, tabular_iterations=30, moment_thetas=2, moment_samples=500, expected_steps=3, supernet_seeds=2,
+    supernet_steps=20, supernet_C=2, batch_size=16, eval_every=2, train_steps=10, cost_repeats=3,
 )
 
 
@@ -35,18 +38,86 @@ def test_too_few_recorded_cells_is_a_parameter_error():
         get("advantagenas").execute("quick", progress=False, **{**TINY, "supernet_steps": 20, "eval_every": 8})
 
 
+def test_the_control_and_the_method_must_be_searched():
+    with pytest.raises(ParameterError, match="random"):
+        get("advantagenas").execute("quick", progress=False, **{**TINY, "estimators": ["reinforce", "advantagenas"]})
+
+
 def test_tiny_run_end_to_end():
     result = get("advantagenas").execute("quick", progress=False, **TINY)
     ids = {c.id for c in result.claims}
-    assert {"advantagenas.theorem", "advantagenas.variance", "advantagenas.tabular-convergence",
-            "advantagenas.found-accuracy-vs-time"} <= ids
+    assert ids == {"advantagenas.variance", "advantagenas.tabular-convergence",
+                   "advantagenas.found-accuracy-vs-time", "advantagenas.final-cell"}
     assert all(c.verdict in VERDICTS for c in result.claims)
-    assert result.metrics["adv_expected_step_max_relative_deviation"] < 1e-8
+    checks = {c.id: c for c in result.checks}
+    assert checks["advantagenas.expected-step-identity"].passed and checks["advantagenas.time-axis"].passed
+    # PARSEC, GDAS and ProxylessNAS were not searched: "best among the four" cannot be reproduced
+    assert all(c.verdict != "reproduced" for c in result.claims)
     found = result.tables["found_cells"]
-    assert len(found) == 4 and found["cifar100_accuracy"].between(0, 100).all()
+    assert len(found) == 6 and found["test_accuracy"].between(0, 100).all()
+    assert set(result.tables["step_cost"]["estimator"]) == set(TINY["estimators"])
+    assert (result.tables["step_cost"][["weight_step_seconds", "arch_step_seconds"]] > 0).all().all()
+    assert "reinforce (oracle baseline)" in set(result.tables["moments"]["estimator"])
+    assert result.metrics["device"] in result.notes[1]
     for fig in (plots.convergence(result.tables["convergence"]), plots.expected_path(result.tables["expected_path"]),
-                plots.moments(result.tables["moments"]), plots.found_accuracy(result.tables["supernet_trace"])):
+                plots.moments(result.tables["moments"]),
+                plots.found_accuracy(result.tables["supernet_trace"], result.params["score_task"])):
         assert fig.axes
+
+
+SEARCHERS = ("advantagenas", "reinforce", "parsec", "gdas", "proxylessnas", "random")
+
+
+def _stored(gains: dict[str, float], seeds: int = 12) -> Result:
+    """Tables a run would store, where each searcher's test accuracy is ``60 + gain`` (+ seed noise)."""
+    rng = np.random.default_rng(0)
+    acc = pd.DataFrame([{"estimator": e, "seed": s, "time_matched_auc": 60 + gains[e] + rng.normal(0, 0.3),
+                         "test_accuracy": 60 + gains[e] + rng.normal(0, 0.3)} for e in SEARCHERS for s in range(seeds)])
+    runs = pd.DataFrame([{"setting": t, "estimator": e, "seed": s, "initial": 0.5, "final": 0.1,
+                          "auc": 0.3 - gains[e] / 100 + rng.normal(0, 0.003)}
+                         for t in ("nb201_full/cifar100", "additive/cifar100") for e in SEARCHERS for s in range(seeds)])
+    moments = pd.DataFrame([{"setting": "nb201_full/cifar100", "theta_draw": d, "estimator": e,
+                             "total_variance": (0.5 if e == "advantagenas" else 1.0) * np.exp(rng.normal(0, 0.05))}
+                            for d in range(12) for e in ("advantagenas", "reinforce")])
+    trace = pd.DataFrame({"estimator": ["advantagenas"], "weight_steps": [10], "arch_step": [5], "seconds": [2.0]})
+    cost = pd.DataFrame({"estimator": ["advantagenas"], "weight_step_seconds": [0.1], "arch_step_seconds": [0.2]})
+    path = pd.DataFrame({"setting": "nb201_full/cifar100", "step": [0, 1], "expected_loss": [0.5, 0.4],
+                         "max_relative_deviation": 1e-15})
+    return Result("advantagenas", "full", {"tabular_settings": ["nb201_full/cifar100", "additive/cifar100"],
+                                           "score_task": "cifar10"},
+                  tables={"time_matched_auc": acc.assign(horizon_seconds=100.0), "found_cells": acc,
+                          "tabular_runs": runs, "moments": moments, "supernet_trace": trace, "step_cost": cost,
+                          "expected_path": path})
+
+
+def _verdicts(result: Result) -> dict[str, str]:
+    return {c.id: c.verdict for c in claims.judge(result)[0]}
+
+
+def test_best_of_all_four_with_a_failing_control_is_reproduced():
+    v = _verdicts(_stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": -2}))
+    assert v == dict.fromkeys(v, "reproduced")
+
+
+def test_one_better_baseline_contradicts_the_best_among_claim():
+    """Beating REINFORCE alone is not enough: ProxylessNAS ahead decides 'not reproduced'."""
+    v = _verdicts(_stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 5, "random": -2}))
+    assert v["advantagenas.found-accuracy-vs-time"] == v["advantagenas.final-cell"] == "not reproduced"
+    assert v["advantagenas.tabular-convergence"] == "not reproduced"
+
+
+def test_random_search_passing_the_same_rule_makes_it_inconclusive():
+    result = _stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": 4})
+    claim = {c.id: c for c in claims.judge(result)[0]}["advantagenas.found-accuracy-vs-time"]
+    assert claim.verdict == "inconclusive" and claim.controls[0].verdict == "reproduced"
+
+
+def test_synthetic_tables_are_shown_not_judged():
+    """Only the real table decides: a contradiction on the additive fit changes nothing."""
+    result = _stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": -2})
+    runs = result.tables["tabular_runs"]
+    runs.loc[(runs.setting == "additive/cifar100") & (runs.estimator == "advantagenas"), "auc"] = 0.9
+    assert _verdicts(result)["advantagenas.tabular-convergence"] == "reproduced"
 
 
 def test_jobs_run_in_parallel_and_resume_from_checkpoints(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from nasmeta_lib import stats
 from nasmeta_lib.results import Result
-from nasmeta_lib.verdicts import (Check, Claim, Interval, Rule, all_of, bonferroni, bootstrap_mean,
+from nasmeta_lib.verdicts import (Check, Claim, Interval, Rule, all_of, bonferroni, bootstrap_mean, judge_parts,
                                   exact_sign_interval, judge, per_part)
 
 
@@ -82,3 +82,16 @@ def test_claims_and_checks_round_trip_through_json():
     back = Result.from_json(result.to_json())
     assert back.claims == result.claims and back.checks == result.checks
     assert back.claims[0].interval == iv(0.1, 0.2)
+
+
+def test_parts_combine_and_a_passing_control_caps_them():
+    rule = Rule("gain", ">", 0)
+    parts = {"a": iv(0.1, 0.3), "b": iv(0.2, 0.5)}
+    combine = lambda v: all_of(v.values())  # noqa: E731
+    claim = judge_parts("x.a", "s", "p", "o", rule, parts, combine, {"random": {"a": iv(-1, 0.5), "b": iv(0.1, 1)}})
+    assert claim.verdict == "reproduced" and claim.interval == iv(0.1, 0.3)  # the weakest part
+    assert claim.controls[0].verdict == "inconclusive" and claim.controls[0].interval == iv(-1, 0.5)
+    capped = judge_parts("x.a", "s", "p", "o", rule, parts, combine, {"random": {"a": iv(0.1, 1), "b": iv(0.1, 1)}})
+    assert capped.verdict == "inconclusive" and "random" in capped.evidence
+    one_behind = judge_parts("x.a", "s", "p", "o", rule, {**parts, "c": iv(-0.4, -0.1)}, combine)
+    assert one_behind.verdict == "not reproduced" and one_behind.interval == iv(-0.4, -0.1)

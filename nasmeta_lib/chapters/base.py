@@ -257,6 +257,7 @@ class Chapter:
             executor.close()
         result.chapter, result.profile, result.params = self.name, profile, params
         if self.judge is not None:
+            result = Result.from_json(result.to_json())  # judge the tables as stored, as any re-derivation will
             result.claims, result.checks = self.judge(result)
         result.provenance = provenance(params, time.perf_counter() - t0, started) | {
             "chapter_version": self.version, "data": data_records(used), "executor": executor.describe()}

@@ -15,6 +15,7 @@ import torch
 
 from nasmeta_lib import benchmarks, compute, spaces, stats
 from nasmeta_lib.chapters.base import Chapter, Context
+from nasmeta_lib.claims import gennas as claims
 from nasmeta_lib.gennas.images import SOURCES, input_batch
 from nasmeta_lib.gennas.presets import PRESETS
 from nasmeta_lib.gennas.score import Scores, score_cells, score_models
@@ -22,14 +23,9 @@ from nasmeta_lib.gennas.search import best, evolve
 from nasmeta_lib.gennas.signals import TaskConfig
 from nasmeta_lib.gennas.train import TrainConfig
 from nasmeta_lib.params import Param, ParameterError
-from nasmeta_lib.results import Claim, Result, verdict
+from nasmeta_lib.results import Result
 
-NB201_TASKS = ("cifar10", "cifar100", "ImageNet16-120")
-# Abstract of the paper: Spearman rho on NAS-Bench-101, GenNAS vs. the best efficient baseline.
-PAPER_NB101 = 0.85
-PAPER_NB101_BASELINE = 0.38
-NB101_STATEMENT = "On NAS-Bench-101 GenNAS reaches rho 0.85 where efficient baselines reach 0.38"
-SPEEDUP_TARGET = 5.0
+NB201_TASKS = claims.NB201_TASKS
 CHUNK = 50  # cells per checkpoint when training one network at a time (grouped: one group)
 
 
@@ -67,25 +63,16 @@ class _Scorer:
                 "seconds": sum(part["seconds"] for part in parts)}
 
 
-def _speed_claim(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
-                 sample: pd.DataFrame, metrics: dict) -> Claim:
+def _speed_check(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
+                 sample: pd.DataFrame, metrics: dict) -> None:
     """Time one-network-at-a-time training on a few of the same cells, on the same device."""
     archs = [list(o) for o in sample.ops[: p["speed_check_archs"]]]
     single = ctx.step("speed-check", lambda: score_models(
         lambda i: spaces.build("nb201", archs[i], C=p["C"], N=p["N"]), len(archs), images, task, cfg,
         compute.device(), p["seed"]).to_json())
     one = single["seconds"] / len(archs)
-    grouped = metrics["seconds_per_arch_nb201"]
-    metrics |= {"seconds_per_arch_one_at_a_time": one, "grouped_speedup": one / grouped}
-    return Claim(
-        id="gennas.grouped-speedup",
-        statement=f"Training {p['group_size']} cells as one grouped network costs at least {SPEEDUP_TARGET:.0f}x "
-                  "fewer seconds per architecture than one network at a time (same device)",
-        paper="project target (the paper trains one network at a time, a few seconds each)",
-        ours=f"{grouped:.3f} s vs {one:.3f} s per architecture ({one / grouped:.1f}x) on {metrics['device']}",
-        verdict=verdict(one / grouped >= SPEEDUP_TARGET, partly=one / grouped >= 2),
-        evidence=f"one-at-a-time timed on {len(archs)} of the cells with the same task and iterations",
-    )
+    metrics |= {"seconds_per_arch_one_at_a_time": one, "grouped_speedup": one / metrics["seconds_per_arch_nb201"],
+                "speed_check_archs": len(archs)}
 
 
 def _rho_row(label: str, score, truth, n_boot: int, seed: int) -> dict:
@@ -121,9 +108,13 @@ def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainC
         for proxy in benchmarks.load("nb201", dataset).proxies:
             rows.append({"dataset": dataset, "kind": "zero-cost proxy", "input": "CIFAR (stored)",
                          **_rho_row(proxy, joined[proxy], joined.accuracy, p["n_boot"], p["seed"])})
+    # per cell: every input's final loss, each dataset's accuracy and stored proxies (the judge pairs them)
+    by_dataset = {d: sample[["arch_id"]].merge(f, on="arch_id", how="left") for d, f in tables.items()}
     sample_out = sample[["arch_id", "arch_str"]].assign(
         gennas_loss=np.asarray(main["losses"])[:, -1],
-        **{f"acc_{d}": sample[["arch_id"]].merge(f, on="arch_id", how="left").accuracy for d, f in tables.items()})
+        **{f"gennas_loss@{s}": np.asarray(r["losses"])[:, -1] for s, r in runs.items()},
+        **{f"acc_{d}": j.accuracy for d, j in by_dataset.items()},
+        **{f"{x}@{d}": j[x] for d, j in by_dataset.items() for x in benchmarks.load("nb201", d).proxies})
     seconds = {s: r["seconds"] / len(archs) for s, r in runs.items()}
     return pd.DataFrame(rows), pd.DataFrame(curve), sample_out, seconds, sample, main["losses"]
 
@@ -160,7 +151,10 @@ def _task_search(p: dict, ctx: Context, scorer: _Scorer, images: torch.Tensor, m
                  p["n_boot"], p["seed"]),
     ]
     hist_frame = pd.DataFrame([{k: h[k] for k in ("round", "name", "fitness")} for h in history])
-    return hist_frame, pd.DataFrame(compare), winner
+    per_cell = pd.DataFrame({"arch_id": held.arch_id, "accuracy": held.accuracy,
+                             "searched_loss": np.asarray(run["losses"])[:, -1],
+                             "preset_loss": np.asarray(main_losses)[: len(held), -1]})
+    return hist_frame, pd.DataFrame(compare), per_cell, winner
 
 
 def _tnb(p: dict, scorer: _Scorer, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig):
@@ -225,54 +219,17 @@ def run(p: dict, ctx: Context) -> Result:
     tables = {"nb201_rho": rho, "rho_vs_iterations": curve, "nb201_scores": scored}
     metrics: dict = {"device": str(compute.device()), "seconds_per_arch_nb201": seconds[p["image_sources"][0]],
                      "iters": p["iters"], "paper_iters": 100}
-    claims = []
 
-    genn = rho[(rho.kind == "GenNAS") & (rho.input == p["image_sources"][0])].set_index("dataset")
-    zc = rho[rho.kind == "zero-cost proxy"]
-    best_zc = zc.loc[zc.groupby("dataset").spearman.idxmax()].set_index("dataset")
     for d in NB201_TASKS:
-        g, z = genn.loc[d], best_zc.loc[d]
-        metrics[f"rho_{d}"] = g.spearman
-        claims.append(Claim(
-            id=f"gennas.nb201-{d}",
-            statement=f"GenNAS ranks NB201 cells on {d} better than every zero-cost proxy (Spearman rho, same cells)",
-            paper="GenNAS above all efficient baselines on NB201 (paper's NB201 table)",
-            ours=f"{g.spearman:.3f} [{g.ci_low:.2f}, {g.ci_high:.2f}] vs best proxy {z.method} {z.spearman:.3f}, n={g.n}",
-            verdict=verdict(g.spearman > z.spearman, partly=g.spearman > z.spearman - 0.1),
-            evidence=f"{p['iters']} iterations (paper 100), input {p['image_sources'][0]} stand-in for CIFAR, "
-                     f"C={p['C']}, N={p['N']}, task {task.name}",
-        ))
-    if len(p["image_sources"]) > 1:
-        sub = rho[(rho.kind == "GenNAS") & (rho.dataset == "cifar10")].set_index("input")
-        a, b = p["image_sources"][:2]
-        diff = sub.loc[b].spearman - sub.loc[a].spearman
-        metrics["rho_input_effect_cifar10"] = diff
-        claims.append(Claim(
-            id="gennas.input-agnostic",
-            statement="The regression proxy ranks about as well with a different input (the paper argues even noise works)",
-            paper="GenNAS is agnostic of the input data",
-            ours=f"CIFAR-10 rho {a} {sub.loc[a].spearman:.3f} vs {b} {sub.loc[b].spearman:.3f}",
-            verdict=verdict(abs(diff) <= 0.05, partly=abs(diff) <= 0.15),
-            evidence="same cells, same task, same seeds; only the input batch differs",
-        ))
-
+        metrics[f"rho_{d}"] = float(rho[(rho.kind == "GenNAS") & (rho.input == p["image_sources"][0])
+                                        & (rho.dataset == d)].spearman.iloc[0])
     if p["batched"] and p["speed_check_archs"] > 0:
-        claims.append(_speed_claim(p, ctx, images[p["image_sources"][0]], task, cfg, sample, metrics))
+        _speed_check(p, ctx, images[p["image_sources"][0]], task, cfg, sample, metrics)
 
     if p["search_population"] > 0:
-        hist, compare, winner = _task_search(p, ctx, scorer, main_images, task, sample, main_losses)
-        tables |= {"task_search_history": hist, "task_search_heldout": compare}
-        searched, preset = compare.iloc[0], compare.iloc[1]
+        hist, compare, per_cell, winner = _task_search(p, ctx, scorer, main_images, task, sample, main_losses)
+        tables |= {"task_search_history": hist, "task_search_heldout": compare, "task_search_scores": per_cell}
         metrics["searched_task"] = winner.to_dict()
-        claims.append(Claim(
-            id="gennas.task-search",
-            statement=f"Searching the signal combination on {p['search_labelled']} labelled cells improves "
-                      "rho on held-out cells over an unsearched task",
-            paper="the searched task beats the hand-made combination (paper's task-search ablation)",
-            ours=f"searched {searched.spearman:.3f} vs {preset.method} {preset.spearman:.3f} on {int(searched.n)} held-out cells",
-            verdict=verdict(searched.spearman > preset.spearman, partly=searched.spearman > preset.spearman - 0.05),
-            evidence=f"{len(hist)} tasks evaluated with {p['search_iters']} iterations each",
-        ))
 
     if p["tnb_archs"] > 0:
         tnb, sec = _tnb(p, scorer, main_images, task, cfg)
@@ -286,23 +243,6 @@ def run(p: dict, ctx: Context) -> Result:
         nb101, sec, nb101_device = nb101_part
         tables["nb101_rho"] = nb101
         metrics |= {"seconds_per_arch_nb101": sec, "device_nb101": nb101_device}
-        g = nb101.iloc[0]
-        best101 = nb101.iloc[1:].spearman.max()
-        claims.append(Claim(
-            id="gennas.nb101",
-            statement=NB101_STATEMENT,
-            paper=f"{PAPER_NB101} vs {PAPER_NB101_BASELINE}",
-            ours=f"{g.spearman:.3f} [{g.ci_low:.2f}, {g.ci_high:.2f}] vs best stored proxy {best101:.3f}, n={g.n}",
-            verdict=verdict(g.spearman >= PAPER_NB101 - 0.05, partly=g.spearman > best101),
-            evidence=f"stem {p['nb101_C']} channels (paper 16), {p['nb101_modules']} cells per stack (paper 3), "
-                     f"{p['iters']} iterations (paper 100), stand-in input, scored on {nb101_device}",
-        ))
-    else:
-        claims.append(Claim(
-            id="gennas.nb101", statement=NB101_STATEMENT,
-            paper=f"{PAPER_NB101} vs {PAPER_NB101_BASELINE}", ours="not scored in this profile (nb101_archs = 0)",
-            verdict="not run", evidence="NB101 networks train one at a time; the GPU budget of the full profile "
-                                        "goes to the grouped NB201 cells"))
     notes = [
         "CIFAR images are not available offline: inputs are random crops of matplotlib's sample photo "
         "('photo') or Gaussian noise ('noise'); the score ignores labels, so one run serves all datasets.",
@@ -310,7 +250,7 @@ def run(p: dict, ctx: Context) -> Result:
         f"{p['iters']} iterations (paper 100); losses every {p['eval_every']} iterations in eval mode.",
         "TransNAS-Bench-101 micro cells are scored on the NB201 skeleton (same cell, 32 px), not the TNB encoder.",
     ]
-    return Result(chapter="gennas", profile="", params=p, claims=claims, metrics=metrics, tables=tables, notes=notes)
+    return Result(chapter="gennas", profile="", params=p, metrics=metrics, tables=tables, notes=notes)
 
 
 CHAPTER = Chapter(
@@ -361,4 +301,7 @@ CHAPTER = Chapter(
                  "seed": 0},
     },
     run=run,
+    judge=claims.judge,
+    version=2,
+    rule_changes=claims.RULE_CHANGES,
 )

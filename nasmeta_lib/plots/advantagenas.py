@@ -10,8 +10,14 @@ from nasmeta_lib.plots import panels, style
 from nasmeta_lib.searchers.estimators import LABELS
 
 
+def _label(estimator: str) -> str:
+    """"reinforce (oracle baseline)" -> "REINFORCE (oracle baseline)"."""
+    name, _, variant = estimator.partition(" ")
+    return " ".join(filter(None, (LABELS.get(name, name), variant)))
+
+
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(estimator=frame["estimator"].map(lambda e: LABELS.get(e, e)))
+    return frame.assign(estimator=frame["estimator"].map(_label))
 
 
 def convergence(curves: pd.DataFrame) -> plt.Figure:
@@ -57,16 +63,18 @@ def moments(frame: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def found_accuracy(trace: pd.DataFrame) -> plt.Figure:
-    """CIFAR-100 (NB201 table) accuracy of the argmax cell against architecture steps and wall time."""
+def found_accuracy(trace: pd.DataFrame, task: str) -> plt.Figure:
+    """Test accuracy (NB201 table) of the recommended cell against architecture steps and search time,
+    time being step counts x per-step costs measured one step at a time."""
     style()
     trace = _labelled(trace)
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    sns.lineplot(data=trace, x="arch_step", y="cifar100_accuracy", hue="estimator", errorbar="sd", ax=axes[0])
-    axes[0].set(xlabel="architecture step", ylabel="CIFAR-100 test accuracy (%)", title="Mean +- std over seeds")
-    sns.lineplot(data=trace, x="seconds", y="cifar100_accuracy", hue="estimator", units="seed", estimator=None,
-                 drawstyle="steps-post", alpha=0.7, ax=axes[1], legend=False)
-    axes[1].set(xlabel="search wall time (s)", ylabel="CIFAR-100 test accuracy (%)", title="Each run against time")
-    fig.suptitle("Found cells during the supernet search (NB201 table lookup)", y=1.02)
+    sns.lineplot(data=trace, x="arch_step", y="test_accuracy", hue="estimator", errorbar="sd", ax=axes[0])
+    axes[0].set(xlabel="architecture step", ylabel=f"{task} test accuracy (%)", title="Mean +- std over seeds")
+    sns.lineplot(data=trace, x="seconds", y="test_accuracy", hue="estimator", units="seed", estimator=None,
+                 drawstyle="steps-post", alpha=0.5, ax=axes[1], legend=False)
+    axes[1].set(xlabel="search time (s): steps x per-step cost", ylabel=f"{task} test accuracy (%)",
+                title="Each run against time")
+    fig.suptitle("Recommended cells during the supernet search (NB201 table lookup)", y=1.02)
     fig.tight_layout()
     return fig

@@ -23,6 +23,11 @@ independent searches run side by side):
                   shifted so the pair keeps its total probability.
 ``advantagenas``  AdvantageNAS: the credit of the sampled op on each edge replaces REINFORCE's
                   shared reward, ``A_i (onehot_i - p_i)`` with ``A_i = gate_grad[i, a_i]``.
+``random``        Random search, the negative control: uniform samples (the logits never move),
+                  no gradient; it recommends the sampled cell with the lowest loss seen so far.
+
+Every searcher recommends a cell at any time (``recommend``): the argmax of the logits, or random
+search's best sample.
 
 Hyperparameters follow the official code (github.com/madoibito80/advantage-nas): baseline EMA
 coefficient 0.05, PARSEC with 8 samples, GDAS temperature 10 -> 0.1 linearly.
@@ -62,8 +67,11 @@ def _onehot(index: torch.Tensor, K: int) -> torch.Tensor:
 
 
 def _categorical(theta: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    probs = torch.softmax(theta, -1).reshape(-1, theta.shape[-1])
-    return torch.multinomial(probs, 1, generator=gen).reshape(theta.shape[:-1])
+    """One draw per row of ``softmax(theta)`` by inverting its CDF (many times faster than
+    ``torch.multinomial`` on the many small rows of batched searches)."""
+    cdf = torch.softmax(theta, -1).cumsum(-1).contiguous()
+    u = torch.rand((*theta.shape[:-1], 1), generator=gen, dtype=cdf.dtype)
+    return torch.searchsorted(cdf, u).squeeze(-1).clamp_max_(theta.shape[-1] - 1)
 
 
 def _gumbel(shape: torch.Size, gen: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -93,6 +101,10 @@ class Estimator:
     def after_step(self, old: torch.Tensor, new: torch.Tensor, sample: Sample) -> torch.Tensor:
         return new
 
+    def recommend(self, theta: torch.Tensor) -> torch.Tensor:
+        """(B, E) op positions of the cell this search would return now."""
+        return theta.detach().argmax(-1)
+
 
 @SEARCHERS.register("oneshot-reinforce")
 class Reinforce(Estimator):
@@ -103,10 +115,15 @@ class Reinforce(Estimator):
         super().__init__(batch)
         self.baseline: torch.Tensor | None = None
 
-    def gradient(self, theta, sample, loss, gate_grad):
-        # The baseline is updated after use, so it never depends on the current sample (unbiased).
+    def observe(self, loss: torch.Tensor) -> torch.Tensor:
+        """Fold ``loss`` into the moving-average baseline; returns the baseline from before, the one
+        this sample is scored with, so that it never depends on the sample (unbiased)."""
         b = loss.new_zeros(loss.shape) if self.baseline is None else self.baseline
         self.baseline = loss.clone() if self.baseline is None else (1 - BASELINE_EMA) * b + BASELINE_EMA * loss
+        return b
+
+    def gradient(self, theta, sample, loss, gate_grad):
+        b = self.observe(loss)
         score = sample.gates - torch.softmax(theta, -1)
         return (loss - b)[:, None, None] * score
 
@@ -190,11 +207,35 @@ class AdvantageNas(Estimator):
         return credit * (sample.gates - torch.softmax(theta, -1))
 
 
+@SEARCHERS.register("oneshot-random")
+class RandomSearch(Estimator):
+    name = "random"
+    needs_gate_grad = False
+
+    def __init__(self, batch: int = 1):
+        super().__init__(batch)
+        self.best_loss: torch.Tensor | None = None
+        self.best: torch.Tensor | None = None
+
+    def gradient(self, theta, sample, loss, gate_grad):
+        if self.best is None:
+            self.best_loss, self.best = loss.clone(), sample.active.clone()
+        better = loss < self.best_loss
+        self.best_loss = torch.where(better, loss, self.best_loss)
+        self.best = torch.where(better[:, None], sample.active, self.best)
+        return None  # the sampling distribution stays uniform
+
+    def recommend(self, theta):
+        return super().recommend(theta) if self.best is None else self.best.clone()
+
+
 ESTIMATORS: dict[str, type[Estimator]] = {
-    cls.name: cls for cls in (Reinforce, Parsec, Gdas, ProxylessNas, AdvantageNas)
+    cls.name: cls for cls in (Reinforce, Parsec, Gdas, ProxylessNas, AdvantageNas, RandomSearch)
 }
+# The sparse-propagation estimators AdvantageNAS is compared with in the paper.
+SP_BASELINES = ("reinforce", "parsec", "gdas", "proxylessnas")
 LABELS = {"reinforce": "REINFORCE", "parsec": "PARSEC", "gdas": "GDAS", "proxylessnas": "ProxylessNAS",
-          "advantagenas": "AdvantageNAS"}
+          "advantagenas": "AdvantageNAS", "random": "random search"}
 
 
 def make(name: str, batch: int = 1) -> Estimator:

@@ -7,14 +7,17 @@ as in the paper. Weights and architecture alternate after a warm-up, following t
 the weights take Nesterov SGD (momentum 0.9, weight decay 5e-4, cosine learning rate, gradient
 clipping 1.0) on the ``train`` split, the architecture Adam (beta1 0.5, weight decay 0.003,
 cosine learning rate) on the ``valid`` split. Every estimator gets the same weight optimiser and
-the same number of steps; wall time is recorded so found cells can be compared against time.
+the same number of steps. Time axes come from step counts times per-step costs measured one
+step at a time in one process (:func:`step_costs`), not from wall clock, which on a shared
+machine mixes the cost of a step with the load of other work.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -22,7 +25,7 @@ from torch import nn
 from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.compute import device
 from nasmeta_lib.data import digits
-from nasmeta_lib.searchers.estimators import ArchOptimizer, Sample, make
+from nasmeta_lib.searchers.estimators import ArchOptimizer, make
 from nasmeta_lib.spaces.nb201 import CellNetwork, NB201Network, make_op
 
 
@@ -103,75 +106,120 @@ def _sync(dev: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def search(cfg: SearchConfig, dev: torch.device | None = None) -> dict:
-    """Run one search; returns its config and the argmax cell after every ``eval_every`` arch steps."""
-    dev = dev or device()
-    torch.manual_seed(cfg.seed)
-    data = {k: v.to(dev) for k, v in digits.load(seed=0).items()}
-    gen = torch.Generator().manual_seed(cfg.seed)
-    train = digits.batches(data["train"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed))
-    valid = digits.batches(data["valid"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed + 1))
+class Search:
+    """One search's state; :meth:`weight_step` and :meth:`arch_step` are its two kinds of step.
 
-    net = SuperNet(cfg.ops, cfg.C, cfg.N).to(dev)
-    w_opt = torch.optim.SGD(net.parameters(), lr=cfg.weight_lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    theta = torch.zeros(1, len(nb201.EDGES), len(cfg.ops), device=dev, requires_grad=True)
-    est = make(cfg.estimator)
-    a_opt = ArchOptimizer(theta, cfg.arch_lr)
-    warm = int(cfg.warmup * cfg.steps)
-    arch_total = (cfg.steps - warm + 1) // 2
-    loss_fn = nn.CrossEntropyLoss()
+    Kept apart from the loop in :func:`search` so that :func:`step_costs` can time each kind of
+    step of each estimator on its own.
+    """
 
-    def record(arch_step: int, seconds: float) -> dict:
-        ops = tuple(cfg.ops[k] for k in theta[0].argmax(-1).tolist())
-        entropy = -(torch.softmax(theta[0], -1) * torch.log_softmax(theta[0], -1)).sum(-1).mean()
-        return {"arch_step": arch_step, "seconds": seconds, "ops": list(ops),
+    def __init__(self, cfg: SearchConfig, dev: torch.device):
+        self.cfg, self.dev = cfg, dev
+        torch.manual_seed(cfg.seed)
+        data = {k: v.to(dev) for k, v in digits.load(seed=0).items()}
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.train = digits.batches(data["train"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed))
+        self.valid = digits.batches(data["valid"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed + 1))
+        self.net = SuperNet(cfg.ops, cfg.C, cfg.N).to(dev)
+        self.w_opt = torch.optim.SGD(self.net.parameters(), lr=cfg.weight_lr, momentum=0.9, nesterov=True,
+                                     weight_decay=5e-4)
+        self.theta = torch.zeros(1, len(nb201.EDGES), len(cfg.ops), device=dev, requires_grad=True)
+        self.est = make(cfg.estimator)
+        self.a_opt = ArchOptimizer(self.theta, cfg.arch_lr)
+        self.warm = int(cfg.warmup * cfg.steps)
+        self.arch_total = (cfg.steps - self.warm + 1) // 2
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.weight_steps = self.arch_steps = 0
+        self.net.train()
+
+    def weight_step(self) -> None:
+        """Train the weights of one sampled path on a ``train`` batch."""
+        sample = self.est.sample(self.theta.detach(), self.gen, 0.0)
+        self.net.set_path(sample.gates[0], sample.gates[0].bool(), False)
+        x, y = next(self.train)
+        for group in self.w_opt.param_groups:
+            group["lr"] = _cosine(self.cfg.weight_lr, self.weight_steps + self.arch_steps, self.cfg.steps)
+        self.w_opt.zero_grad(set_to_none=True)
+        self.loss_fn(self.net(x), y).backward()
+        nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+        self.w_opt.step()
+        self.weight_steps += 1
+
+    def arch_step(self) -> None:
+        """One estimate of the architecture gradient on a ``valid`` batch, and the logits' update."""
+        est, x_y = self.est, next(self.valid)
+        sample = est.sample(self.theta.detach(), self.gen, self.arch_steps / max(self.arch_total - 1, 1))
+        gates = sample.gates[0].clone().requires_grad_(est.needs_gate_grad)
+        self.net.set_path(gates, sample.computed[0], sample.constant_inactive)
+        if est.needs_gate_grad:
+            loss = self.loss_fn(self.net(x_y[0]), x_y[1])
+            (gate_grad,) = torch.autograd.grad(loss, gates)
+            gate_grad = gate_grad[None]
+        else:  # REINFORCE, PARSEC and random search only need the loss: no backward pass
+            with torch.no_grad():
+                loss = self.loss_fn(self.net(x_y[0]), x_y[1])
+            gate_grad = None
+        grad = est.gradient(self.theta.detach(), sample, loss.detach()[None], gate_grad)
+        if grad is not None:
+            self.a_opt.step(grad, est, sample, lr=_cosine(self.cfg.arch_lr, self.arch_steps, self.arch_total))
+        self.arch_steps += 1
+
+    def record(self) -> dict:
+        """The recommended cell now, with the step counts that place it on a time axis."""
+        ops = tuple(self.cfg.ops[k] for k in self.est.recommend(self.theta)[0].tolist())
+        entropy = -(torch.softmax(self.theta[0], -1) * torch.log_softmax(self.theta[0], -1)).sum(-1).mean()
+        return {"arch_step": self.arch_steps, "weight_steps": self.weight_steps, "ops": list(ops),
                 "nb201_index": nb201.index_of(ops), "entropy": float(entropy.detach())}
 
-    records, arch_step, seconds = [], 0, 0.0
-    net.train()
+
+def search(cfg: SearchConfig, dev: torch.device | None = None) -> dict:
+    """Run one search; returns its config and the recommended cell at the end of the warm-up and
+    after every ``eval_every`` architecture steps.
+
+    No wall time is recorded: runs share machines with other work, so time axes are built from
+    the step counts and per-step costs measured apart (:func:`step_costs`).
+    """
+    s = Search(cfg, dev or device())
+    records = []
     for t in range(cfg.steps):
-        _sync(dev)
-        start = time.perf_counter()
-        if t >= warm and (t - warm) % 2 == 0:
-            progress = arch_step / max(arch_total - 1, 1)
-            sample = est.sample(theta.detach(), gen, progress)
-            _arch_step(net, est, sample, theta, a_opt, next(valid), loss_fn,
-                       _cosine(cfg.arch_lr, arch_step, arch_total))
-            arch_step += 1
+        if t == s.warm:  # the start of the architecture phase, where every search still recommends alike
+            records.append(s.record())
+        if t >= s.warm and (t - s.warm) % 2 == 0:
+            s.arch_step()
         else:
-            sample = est.sample(theta.detach(), gen, 0.0)
-            net.set_path(sample.gates[0], sample.gates[0].bool(), False)
-            x, y = next(train)
-            for group in w_opt.param_groups:
-                group["lr"] = _cosine(cfg.weight_lr, t, cfg.steps)
-            w_opt.zero_grad(set_to_none=True)
-            loss_fn(net(x), y).backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            w_opt.step()
-        _sync(dev)
-        seconds += time.perf_counter() - start
-        if t >= warm and (arch_step % cfg.eval_every == 0 or t == cfg.steps - 1) and (
-                not records or records[-1]["arch_step"] != arch_step):
-            records.append(record(arch_step, seconds))
-    return {"config": asdict(cfg), "records": records, "theta": theta.detach().cpu()[0].tolist()}
+            s.weight_step()
+        at_mark = t >= s.warm and (s.arch_steps % cfg.eval_every == 0 or t == cfg.steps - 1)
+        if at_mark and records[-1]["arch_step"] != s.arch_steps:
+            records.append(s.record())
+    return {"config": asdict(cfg), "records": records, "theta": s.theta.detach().cpu()[0].tolist()}
 
 
-def _arch_step(net: SuperNet, est, sample: Sample, theta: torch.Tensor, opt: ArchOptimizer,
-               batch: tuple[torch.Tensor, torch.Tensor], loss_fn: nn.Module, lr: float) -> None:
-    x, y = batch
-    gates = sample.gates[0].clone().requires_grad_(est.needs_gate_grad)
-    net.set_path(gates, sample.computed[0], sample.constant_inactive)
-    if est.needs_gate_grad:
-        loss = loss_fn(net(x), y)
-        (gate_grad,) = torch.autograd.grad(loss, gates)
-        gate_grad = gate_grad[None]
-    else:  # REINFORCE and PARSEC only need the loss: no backward pass
-        with torch.no_grad():
-            loss = loss_fn(net(x), y)
-        gate_grad = None
-    grad = est.gradient(theta.detach(), sample, loss.detach()[None], gate_grad)
-    if grad is not None:
-        opt.step(grad, est, sample, lr=lr)
+def step_costs(cfg: SearchConfig, estimators: list[str], repeats: int, dev: torch.device | None = None) -> list[dict]:
+    """Seconds per weight step and per architecture step of each estimator, measured in this process
+    one step at a time, estimators interleaved round by round (so a burst of load elsewhere hits
+    all of them), after a few untimed steps; the median over ``repeats`` rounds.
+
+    A weight step does the same work whatever the estimator (train one sampled path), so its cost
+    is the median over all of them: differences between estimators there could only be noise.
+    """
+    dev = dev or device()
+    searches = {e: Search(replace(cfg, estimator=e), dev) for e in estimators}
+    for s in searches.values():  # untimed warm-up: first calls allocate and pick kernels
+        for _ in range(3):
+            s.weight_step()
+            s.arch_step()
+    times: dict[tuple[str, str], list[float]] = {(e, k): [] for e in estimators for k in ("weight", "arch")}
+    for _ in range(repeats):
+        for e, s in searches.items():
+            for kind, step in (("weight", s.weight_step), ("arch", s.arch_step)):
+                _sync(dev)
+                start = time.perf_counter()
+                step()
+                _sync(dev)
+                times[(e, kind)].append(time.perf_counter() - start)
+    weight = statistics.median(t for e in estimators for t in times[(e, "weight")])
+    return [{"estimator": e, "weight_step_seconds": weight, "arch_step_seconds": statistics.median(times[(e, "arch")]),
+             "repeats": repeats} for e in estimators]
 
 
 def train_cell(ops: tuple[str, ...] | list[str], steps: int, C: int = 8, N: int = 1, seed: int = 0,

@@ -144,17 +144,31 @@ def run(problem: TabularProblem, estimator: str, seeds: int, iterations: int, lr
     return torch.stack(history, 1).numpy()
 
 
+BASELINES = ("moving-average", "oracle")
+BURN_IN = 100  # steps at a fixed distribution before measuring: the EMA baseline forgets its start (0.95^100 < 1%)
+
+
 def moments(problem: TabularProblem, estimator: str, theta: torch.Tensor, n: int, seed: int = 0,
-            progress: float = 0.5) -> dict:
+            progress: float = 0.5, baseline: str = "moving-average") -> dict:
     """Monte Carlo mean and total variance of one estimator's step at ``theta`` (6, K), vs exact grad J.
 
-    REINFORCE gets the ideal constant baseline ``J(theta)``; PARSEC's step uses its 8 samples.
+    REINFORCE's baseline is the paper's moving average of past losses, in its steady state at
+    ``theta`` (``BURN_IN`` steps of updates first), or with ``baseline="oracle"`` the exact
+    ``J(theta)``, which no search knows and which favours REINFORCE. PARSEC's step uses its 8 samples.
     """
+    if baseline not in BASELINES:
+        raise ValueError(f"unknown REINFORCE baseline {baseline!r}; choose one of {', '.join(BASELINES)}")
+    if estimator == "random":
+        raise ValueError("random search takes no gradient step: it has no moments to measure")
     gen = torch.Generator().manual_seed(seed)
     thetas = theta.expand(n, *theta.shape).clone()
     est = make(estimator, n)
     if isinstance(est, Reinforce):
-        est.baseline = problem.expected_loss(theta[None]).expand(n).clone()
+        if baseline == "oracle":
+            est.baseline = problem.expected_loss(theta[None]).expand(n).clone()
+        else:
+            for _ in range(BURN_IN):
+                est.observe(problem.loss(est.sample(thetas, gen, progress).active))
     grad = None
     while grad is None:
         sample = est.sample(thetas, gen, progress)
@@ -165,7 +179,7 @@ def moments(problem: TabularProblem, estimator: str, theta: torch.Tensor, n: int
     cos = torch.nn.functional.cosine_similarity(mean.flatten(), exact.flatten(), dim=0)
     variance = grad.var(0).sum()
     return {
-        "estimator": estimator,
+        "estimator": estimator if baseline == "moving-average" else f"{estimator} ({baseline} baseline)",
         "cosine_to_grad": float(cos),
         "relative_bias": float((mean - exact).norm() / exact.norm()),
         "total_variance": float(variance),
