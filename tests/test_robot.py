@@ -48,6 +48,12 @@ def test_normalisations_differ_only_on_metrics_with_failures():
         pool.normalised("z-score")
 
 
+def test_without_failures_both_normalisations_search_alike():
+    pool = toy_pool()
+    runs = [SEARCHERS["robot"](pool, 12, np.random.default_rng(3), normalisation=n) for n in ("missing", "official")]
+    assert runs[0].queried == runs[1].queried
+
+
 def test_gp_interpolates_its_observations():
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, size=(15, 3))
@@ -169,6 +175,8 @@ def test_beats_best_proxy_is_a_conjunction_with_controls():
     two = pd.concat([runs, behind.assign(setting="b/y")])
     parts = claims.proxy_parts(Result("robot", "t", {}, tables={"runs": two}))
     assert list(parts["verdict"]) == ["reproduced", "not reproduced"]
+    claim = claims._combined("x", "s", "p", "o", claims.RULE_BEATS_PROXY, parts, claims.all_of, "")
+    assert claim.verdict == "not reproduced" and claim.interval.high < 0  # the contradicting setting is shown
 
 
 def test_transnas_ranks_are_compared_relative_to_random_search_with_a_floor():

@@ -177,20 +177,31 @@ def _judged(rows: list[dict], claim_id: str, rule: Rule) -> pd.DataFrame:
 
 def _combined(id: str, statement: str, paper: str, ours: str, rule: Rule, parts: pd.DataFrame,
               combine: Callable, evidence: str) -> Claim:
-    """One claim from its judged parts: the combined verdict, the decisive part's interval (the
-    one closest to contradicting the rule) and each control's combined verdict."""
+    """One claim from its judged parts: the combined verdict, the interval of the part that decides
+    it, and each control's combined verdict with its deciding part's interval."""
     if parts.empty:
         return not_run(id, statement, paper, "no part of this claim was in the run's settings")
-    worst = _decisive(parts["RoBoT"], rule)
-    controls = [Control(m, combine(parts[f"{m} verdict"]), _decisive(parts[f"{m} interval"], rule)) for m in CONTROLS]
-    return Claim(id, statement, paper, ours, combine(parts["verdict"]), evidence, rule.describe(), worst, controls)
+    verdict = combine(parts["verdict"])
+    controls = []
+    for m in CONTROLS:
+        control = combine(parts[f"{m} verdict"])
+        controls.append(Control(m, control, _decisive(parts[f"{m} interval"], parts[f"{m} verdict"], control, rule)))
+    worst = _decisive(parts["RoBoT"], parts["verdict"], verdict, rule)
+    return Claim(id, statement, paper, ours, verdict, evidence, rule.describe(), worst, controls)
 
 
-def _decisive(intervals: pd.Series, rule: Rule) -> Interval | None:
-    ivs = [iv for iv in intervals if iv is not None and not math.isnan(iv.estimate)]
+def _decisive(intervals: pd.Series, part_verdicts: pd.Series, verdict: str, rule: Rule) -> Interval | None:
+    """The interval shown for a combined verdict: among the parts that decide it (the contradicted
+    ones for "not reproduced" and "partly", else those with the combined verdict), the one that
+    lies furthest against the claim."""
+    deciding = "not reproduced" if verdict == "partly" else verdict
+    ivs = [iv for iv, v in zip(intervals, part_verdicts) if v == deciding and iv is not None and not math.isnan(iv.estimate)]
     if not ivs:
         return None
-    return min(ivs, key=lambda iv: iv.low) if rule.direction in (">", ">=") else max(ivs, key=lambda iv: iv.high)
+    claims_above = rule.direction in (">", ">=")
+    if deciding == "not reproduced":  # the clearest contradiction
+        return min(ivs, key=lambda iv: iv.high) if claims_above else max(ivs, key=lambda iv: iv.low)
+    return min(ivs, key=lambda iv: iv.low) if claims_above else max(ivs, key=lambda iv: iv.high)
 
 
 def _part_list(parts: pd.DataFrame) -> str:
