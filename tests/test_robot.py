@@ -1,12 +1,17 @@
-"""RoBoT chapter: query accounting, the searchers, the GP, Theorem 1, and parameter checks."""
+"""RoBoT chapter: query accounting, the searchers, the GP, Theorem 1, parameter checks and the verdicts."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from nasmeta_lib.chapters import get
+from nasmeta_lib.claims import robot as claims
 from nasmeta_lib.params import ParameterError
+from nasmeta_lib.results import Result
 from nasmeta_lib.searchers import SEARCHERS, baselines, gp, robot  # noqa: F401
 from nasmeta_lib.searchers.pool import AccuracyOracle, BudgetExhausted, SearchPool
 
@@ -26,15 +31,27 @@ def test_oracle_counts_distinct_queries_and_enforces_budget():
     assert oracle.queried == [3, 7] and oracle.remaining == 0 and oracle.best() == 7
     with pytest.raises(BudgetExhausted):
         oracle.query(1)
-    with pytest.raises(ValueError, match="larger than the pool"):
+    with pytest.raises(ParameterError, match="larger than the pool"):
         AccuracyOracle(np.arange(5.0), budget=6)
 
 
-def test_normalisation_is_min_max_with_failures_as_zero():
+def test_normalisations_differ_only_on_metrics_with_failures():
     pool = toy_pool(20)
     pool.proxies[0, 0] = np.nan
-    x = pool.normalised()
-    assert x[0, 0] == 0.0 and np.allclose(np.nanmax(x, axis=0), 1.0) and x.min() >= 0.0
+    ours, official = pool.normalised("missing"), pool.normalised("official")
+    assert ours[0, 0] == official[0, 0] == 0.0 and np.allclose(ours.max(axis=0), 1.0) and ours.min() >= 0.0
+    assert np.allclose(ours[:, 1:], official[:, 1:])  # columns without failures: identical
+    # the official code scales the -1e8 sentinel too: every valid value lands within 1e-6 of the top
+    valid = official[1:, 0]
+    assert valid.min() > 1 - 1e-6 and np.ptp(ours[1:, 0]) == pytest.approx(1.0)
+    with pytest.raises(ParameterError, match="normalisation"):
+        pool.normalised("z-score")
+
+
+def test_without_failures_both_normalisations_search_alike():
+    pool = toy_pool()
+    runs = [SEARCHERS["robot"](pool, 12, np.random.default_rng(3), normalisation=n) for n in ("missing", "official")]
+    assert runs[0].queried == runs[1].queried
 
 
 def test_gp_interpolates_its_observations():
@@ -112,6 +129,69 @@ def test_data_dependent_checks_fail_before_any_search():
     params = get("robot").resolve("quick", {"settings": ["tnb101_micro/jigsaw"], "metrics": ["synflow", "snip"]})
     with pytest.raises(ParameterError, match="needs at least two"):
         check(params)  # TransNAS stores no synflow
+    params = get("robot").resolve("quick", {"settings": ["tnb101_micro/jigsaw"], "metrics": ["synflow", "snip", "grasp"]})
+    with pytest.raises(ParameterError, match="no chosen setting stores the metric synflow"):
+        check(params)
+    with pytest.raises(ParameterError, match="normalisation"):
+        get("robot").resolve("quick", {"normalisation": "zscore"})
+
+
+def test_a_pool_refuses_a_metric_its_table_does_not_store():
+    from nasmeta_lib import benchmarks
+
+    table = benchmarks.load("tnb101_micro", "jigsaw")
+    with pytest.raises(ParameterError, match="stores no metric synflow"):
+        SearchPool.from_table(table, ["snip", "synflow"])
+    table.frame["grasp"] = np.nan  # stored on no cell: as good as absent
+    with pytest.raises(ParameterError, match="stores no metric grasp"):
+        SearchPool.from_table(table, ["snip", "grasp"])
+
+
+def test_expected_random_rank_is_exact():
+    acc = np.random.default_rng(0).normal(size=300)
+    assert claims.expected_random_rank(acc, 20) == pytest.approx(301 / 21)  # (N + 1) / (T + 1) without ties
+    tied = np.repeat([3.0, 2.0, 1.0], [2, 3, 5])  # best rank is 1 unless both top cells are missed
+    p_miss_top = math.comb(8, 3) / math.comb(10, 3)
+    p_miss_top_five = math.comb(5, 3) / math.comb(10, 3)
+    assert claims.expected_random_rank(tied, 3) == pytest.approx(1 + 2 * p_miss_top + 3 * p_miss_top_five)
+
+
+def _runs(rows: list[tuple[str, str, str, list[float], list[int]]]) -> pd.DataFrame:
+    """(setting, method, family, percentile per seed, rank per seed) -> a runs table."""
+    return pd.DataFrame([{"setting": s, "method": m, "family": f, "seed": i, "percentile": p, "rank": r, "T": 10,
+                          "queries": 10} for s, m, f, pcts, ranks in rows for i, (p, r) in enumerate(zip(pcts, ranks))])
+
+
+def test_beats_best_proxy_is_a_conjunction_with_controls():
+    good, tie = [100.0] * 10, [99.0] * 10
+    runs = _runs([("a/x", "RoBoT", "RoBoT", good, [1] * 10), ("a/x", "snip (greedy top-T)", "single proxy, greedy top-T", tie, [2] * 10),
+                  ("a/x", "random", "training-based", [90.0] * 10, [9] * 10), ("a/x", "REA", "training-based", [95.0] * 10, [5] * 10)])
+    parts = claims.proxy_parts(Result("robot", "t", {}, tables={"runs": runs}))
+    assert parts.loc[0, "verdict"] == "reproduced" and parts.loc[0, "random verdict"] == "not reproduced"
+    blind = runs.assign(percentile=np.where(runs["method"] == "random", 100.0, runs["percentile"]))
+    parts = claims.proxy_parts(Result("robot", "t", {}, tables={"runs": blind}))
+    assert parts.loc[0, "verdict"] == "inconclusive"  # random search passes the same rule: no discrimination
+    behind = runs.assign(percentile=np.where(runs["method"] == "RoBoT", 98.0, runs["percentile"]))
+    two = pd.concat([runs, behind.assign(setting="b/y")])
+    parts = claims.proxy_parts(Result("robot", "t", {}, tables={"runs": two}))
+    assert list(parts["verdict"]) == ["reproduced", "not reproduced"]
+    claim = claims._combined("x", "s", "p", "o", claims.RULE_BEATS_PROXY, parts, claims.all_of, "")
+    assert claim.verdict == "not reproduced" and claim.interval.high < 0  # the contradicting setting is shown
+
+
+def test_transnas_ranks_are_compared_relative_to_random_search_with_a_floor():
+    key = "tnb101_micro/class_object"  # paper: RoBoT 1, RS 34 in the full space
+    info = pd.DataFrame({"setting": [key], "rs_expected_rank": [7.0]})
+    runs = _runs([(key, "RoBoT", "RoBoT", [0.0] * 10, [1] * 10), (key, "random", "training-based", [0.0] * 10, [7] * 10),
+                  (key, "REA", "training-based", [0.0] * 10, [6] * 10)])
+    parts = claims.transnas_parts(Result("robot", "t", {}, tables={"runs": runs, "settings": info}))
+    row = parts.iloc[0]
+    assert row["target (floored at rank 1)"] == pytest.approx(1 / 7)  # 1/34 cannot be shown in a pool of this size
+    assert row["RoBoT"].estimate == pytest.approx(0.0) and row["verdict"] == "reproduced"
+    assert row["random verdict"] == "not reproduced"  # log2(7) = 2.8 > 1
+    runs.loc[runs["method"] == "RoBoT", "rank"] = 4
+    parts = claims.transnas_parts(Result("robot", "t", {}, tables={"runs": runs, "settings": info}))
+    assert parts.iloc[0]["verdict"] == "not reproduced"
 
 
 def test_tiny_run_produces_computed_claims(tmp_path, monkeypatch):
@@ -119,9 +199,29 @@ def test_tiny_run_produces_computed_claims(tmp_path, monkeypatch):
     result = get("robot").execute(
         "quick", progress=False, settings=["nb201/cifar10", "tnb101_macro/jigsaw"], seeds=2, budget=8, budget_tnb=8
     )
-    assert {c.id for c in result.claims} >= {"robot.beats-best-proxy", "robot.theorem1"}
+    assert {c.id for c in result.claims} == {"robot.beats-best-proxy", "robot.transnas", "robot.nb201"}
+    assert {c.id for c in result.checks} == {"robot.theorem1", "robot.budget"} and all(c.passed for c in result.checks)
     runs = result.tables["runs"]
     assert (runs.loc[runs["family"] != "single proxy, top-1", "queries"] == 8).all()
     assert result.tables["theory"]["T0"].between(1, 8).all()
+    assert set(result.tables["normalisation"]["setting"]) == {"nb201/cifar10", "tnb101_macro/jigsaw"}
     # budgets differ from the paper's, so the paper-number claims are not judged
-    assert {c.verdict for c in result.claims if c.id in ("robot.nb201", "robot.tnb-micro")} == {"not run"}
+    assert {c.verdict for c in result.claims if c.id in ("robot.nb201", "robot.transnas")} == {"not run"}
+    beats = next(c for c in result.claims if c.id == "robot.beats-best-proxy")
+    assert {c.method for c in beats.controls} == {"random", "REA"}
+    # the verdicts are re-derived from the stored tables alone
+    again, _ = get("robot").judge(Result.from_json(result.to_json()))
+    assert [c.verdict for c in again] == [c.verdict for c in result.claims]
+
+
+def test_nb201_part_is_inconclusive_when_the_pool_cannot_hold_the_papers_cell():
+    paper = pd.DataFrame([{"method": m, "dataset": "cifar10", "full_percentile": p} for m, p in (("REA", 99.0), ("RoBoT", 100.0))])
+    runs = pd.DataFrame([{"dataset": "cifar10", "method": m, "seed": i, "full_percentile": p}
+                         for m, p in (("RoBoT", 99.9), ("random", 97.0), ("REA", 98.0)) for i in range(10)])
+    tables = {"nb201_runs": runs, "nb201_paper": paper,
+              "nb201_pool": pd.DataFrame({"dataset": ["cifar10"], "ceiling_percentile": [99.95]})}
+    row = claims.nb201_parts(Result("robot", "t", {}, tables=tables)).iloc[0]
+    assert row["RoBoT"].estimate == pytest.approx(0.9) and row["verdict"] == "reproduced"
+    assert row["random verdict"] == row["REA verdict"] == "not reproduced"
+    tables["nb201_pool"]["ceiling_percentile"] = 99.2  # the pool's best cell is below the threshold
+    assert claims.nb201_parts(Result("robot", "t", {}, tables=tables)).iloc[0]["verdict"] == "inconclusive"

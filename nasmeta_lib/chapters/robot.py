@@ -2,36 +2,32 @@
 
 Each setting's pool is the Suite-Zero sample of architectures; proxies are table columns, a
 query is looking an accuracy up. Every method gets the same budget of distinct queries and the
-same seeds. We report the found architecture's accuracy, its rank and percentile in the pool,
-and, for RoBoT, the quantities of Theorem 1 computed from the data.
+same seeds. We store, per run, the found architecture's accuracy, its rank and percentile in the
+pool, and, for RoBoT, the quantities of Theorem 1; the NAS-Bench-201 comparison with the paper's
+full-space test accuracies is in :mod:`nasmeta_lib.chapters.robot_nb201`. The verdicts are
+computed from these tables by :mod:`nasmeta_lib.claims.robot`.
 """
 
 from __future__ import annotations
-
-import zlib
 
 import numpy as np
 import pandas as pd
 
 from nasmeta_lib import benchmarks, stats
 from nasmeta_lib.benchmarks import PROXIES
+from nasmeta_lib.chapters import robot_nb201
 from nasmeta_lib.chapters.base import Chapter, Context
+from nasmeta_lib.claims import robot as claims
 from nasmeta_lib.params import Param, ParameterError
-from nasmeta_lib.results import Claim, Result, verdict
+from nasmeta_lib.results import Result
 from nasmeta_lib.searchers import SEARCHERS, baselines, robot  # noqa: F401  (imports register the searchers)
-from nasmeta_lib.searchers.pool import SearchOutcome, SearchPool, proxy_scores
+from nasmeta_lib.searchers.pool import NORMALISATIONS, SearchOutcome, SearchPool, proxy_scores, seeded_rng
+from nasmeta_lib.verdicts import RuleChange, bootstrap_mean
 
 SUITE_ZERO = ("nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro")
 PAPER_METRICS = ["grad_norm", "snip", "grasp", "fisher", "synflow", "jacov"]  # official code's default set
 ORACLE_WEIGHTS = 20_000  # random weight vectors used to estimate the best any combination can do
-
-# Paper, Table 2: test accuracy (%) of RoBoT's architecture on the full NB201 space (T = 20,
-# objective = CIFAR-10 validation accuracy after 12 epochs), and the space's optimum.
-PAPER_NB201 = {"cifar10": 94.36, "cifar100": 73.51, "ImageNet16-120": 46.34}
-NB201_OPTIMUM = {"cifar10": 94.37, "cifar100": 73.51, "ImageNet16-120": 47.31}
-# Paper, Table 3 (T = 100, same Suite-Zero pools, validation rank in the pool), as quoted in a
-# third-party paper note; the other micro tasks and the macro column were not available to us.
-PAPER_TNB_MICRO_RANK = {"class_scene": 2, "class_object": 1, "jigsaw": 17, "segmentsemantic": 4, "normal": 8}
+NORMALISATION_LABELS = {"missing": "failures as missing", "official": "official min-max with -1e8"}
 
 
 def proxy_settings() -> tuple[str, ...]:
@@ -49,7 +45,12 @@ def usable_metrics(table: benchmarks.BenchmarkTable, wanted: list[str]) -> list[
 
 
 def check(params: dict) -> dict[str, tuple[benchmarks.BenchmarkTable, list[str]]]:
-    """Load every setting and refuse bad combinations before any search runs."""
+    """Load every setting and refuse bad combinations before any search runs.
+
+    A metric a setting does not store is left out there (the official code drops synflow where
+    its files lack it; the settings table lists what each setting combines); a metric no chosen
+    setting stores, a budget above a pool, or fewer than two metrics on a setting is an error.
+    """
     loaded = {}
     for key in params["settings"]:
         table = benchmarks.load(*key.split("/", 1))
@@ -62,25 +63,40 @@ def check(params: dict) -> dict[str, tuple[benchmarks.BenchmarkTable, list[str]]
                 f"{key} stores only {metrics or 'none'} of the metrics {params['metrics']}; RoBoT needs at least two"
             )
         loaded[key] = (table, metrics)
+    for dataset in robot_nb201.available(params["settings"]):
+        pool, _ = robot_nb201.objective_pool(dataset, loaded[f"nb201/{dataset}"][1])
+        if params["budget"] > len(pool):
+            raise ParameterError(f"budget {params['budget']} is larger than the NB201 {dataset} pool with a CIFAR-10 "
+                                 f"objective ({len(pool)} architectures)")
+    stored = {m for _, metrics in loaded.values() for m in metrics}
+    unstored = [m for m in params["metrics"] if m not in stored]
+    if unstored:
+        raise ParameterError(f"no chosen setting stores the metric {', '.join(unstored)}; leave it out of -p metrics")
     return loaded
 
 
-def _rng(seed: int, key: str) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(key.encode())])
+def other_normalisation(params: dict) -> str:
+    return next(n for n in NORMALISATIONS if n != params["normalisation"])
 
 
-def _methods(metrics: list[str], bo_share: float) -> list[tuple[str, str, str, dict]]:
-    """(method label, family, searcher name, options) for every compared method."""
-    out = [("RoBoT", "RoBoT", "robot", {"bo_share": bo_share}), ("rank ensemble", "ensemble", "rank_ensemble", {}),
+def _methods(metrics: list[str], params: dict) -> list[tuple[str, str, str, dict]]:
+    """(method label, family, searcher name, options) for every compared method. "RoBoT" uses the
+    chosen normalisation; the other normalisation runs beside it, to measure what it changes."""
+    other = other_normalisation(params)
+    out = [("RoBoT", "RoBoT", "robot", {"bo_share": params["bo_share"], "normalisation": params["normalisation"]}),
+           (f"RoBoT ({NORMALISATION_LABELS[other]})", "RoBoT, other normalisation", "robot",
+            {"bo_share": params["bo_share"], "normalisation": other}),
+           ("rank ensemble", "ensemble", "rank_ensemble", {}),
            ("random", "training-based", "random", {}), ("REA", "training-based", "rea", {})]
     out += [(f"{p} (greedy top-T)", "single proxy, greedy top-T", "proxy_greedy", {"proxy": p}) for p in metrics]
     out += [(f"{p} (top-1)", "single proxy, top-1", "proxy_top1", {"proxy": p}) for p in metrics]
     return out
 
 
-def theory_row(pool: SearchPool, outcome: SearchOutcome, budget: int) -> dict:
+def theory_row(pool: SearchPool, outcome: SearchOutcome, budget: int, normalisation: str) -> dict:
     """Theorem 1's quantities for RoBoT's exploitation phase, from the data."""
-    metric = pool.normalised() @ np.asarray(outcome.info["weights"])
+    metrics = pool.normalised(normalisation)
+    metric = metrics @ np.asarray(outcome.info["weights"])
     k = budget - outcome.info["t0"]
     rho = robot.precision_at(metric, pool.accuracy, k)
     bound = robot.greedy_rank_bound(k, rho) if k > 0 else float("nan")
@@ -94,7 +110,7 @@ def theory_row(pool: SearchPool, outcome: SearchOutcome, budget: int) -> dict:
         "bound": bound,
         "rank": rank,
         "rank_after_bo": pool.true_rank(outcome.info["bo_best"]),
-        "rank_top1_of_w": pool.true_rank(robot.top_architecture(pool.normalised(), np.asarray(outcome.info["weights"]))),
+        "rank_top1_of_w": pool.true_rank(robot.top_architecture(metrics, np.asarray(outcome.info["weights"]))),
         "optimum_rank_under_metric": int(1 + np.sum(metric > metric[optimum])),
         "spearman_metric": stats.spearman(metric, pool.accuracy),
         "condition_rho_positive": bool(rho > 0),
@@ -117,16 +133,19 @@ def run_setting(key: str, table: benchmarks.BenchmarkTable, metrics: list[str], 
     budget = budget_for(key, params)
     acc = pool.accuracy
     runs, theory = [], []
+    # without failed metric values both normalisations give the same matrix, hence the same search
+    same_scaling = not np.isnan(pool.proxies).any()
     for seed in range(params["seeds"]):
-        for label, family, name, options in _methods(metrics, params["bo_share"]):
-            outcome = SEARCHERS[name](pool, budget, _rng(seed, key), **options)
+        for label, family, name, options in _methods(metrics, params):
+            if not (same_scaling and family == "RoBoT, other normalisation"):
+                outcome = SEARCHERS[name](pool, budget, seeded_rng(seed, key), **options)
             runs.append({
-                "setting": key, "method": label, "family": family, "seed": seed,
+                "setting": key, "method": label, "family": family, "seed": seed, "T": budget,
                 "accuracy": float(acc[outcome.best]), "rank": pool.true_rank(outcome.best),
                 "percentile": stats.percentile_in_pool(acc[outcome.best], acc), "queries": len(outcome.queried),
             })
-            if name == "robot":
-                theory.append({"setting": key, "seed": seed, **theory_row(pool, outcome, budget)})
+            if label == "RoBoT":
+                theory.append({"setting": key, "seed": seed, **theory_row(pool, outcome, budget, options["normalisation"])})
     proxy_theory = []
     for p in metrics:
         scores = proxy_scores(pool, p)
@@ -136,12 +155,17 @@ def run_setting(key: str, table: benchmarks.BenchmarkTable, metrics: list[str], 
             "setting": key, "metric": p, "T": budget, "rho_T": rho, "bound": robot.greedy_rank_bound(budget, rho),
             "rank": pool.true_rank(greedy_best), "spearman": stats.spearman(scores, acc),
         })
-    info = {"setting": key, "pool": len(pool), "T": budget, "metrics": ", ".join(metrics), **oracle_combination(pool)}
+    failures = {m: int(np.isnan(pool.proxies[:, i]).sum()) for i, m in enumerate(metrics)}
+    info = {"setting": key, "pool": len(pool), "full_space": claims.TNB_FULL_SPACE.get(key.split("/")[0]),
+            "T": budget, "metrics": ", ".join(metrics),
+            "metric_failures": ", ".join(f"{m} {n}" for m, n in failures.items() if n) or "none",
+            "rs_expected_rank": claims.expected_random_rank(acc, budget), **oracle_combination(pool)}
     return {"runs": runs, "theory": theory, "proxy_theory": proxy_theory, "info": info}
 
 
 def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per setting x method (mean/std over seeds), each method's rank per setting, and overall."""
+    """Per setting x method (mean/std over seeds), each method's rank per setting, and overall:
+    descriptive tables (no verdict rests on a mean over settings)."""
     summary = (
         runs.groupby(["setting", "method", "family"], sort=False)
         .agg(accuracy_mean=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
@@ -158,144 +182,31 @@ def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
              rank_in_pool_mean=("rank_mean", "mean"), method_rank_mean=("method_rank", "mean"),
              settings=("setting", "nunique"))
         .reset_index()
-        .sort_values("percentile_mean", ascending=False, ignore_index=True)
+        .sort_values("method_rank_mean", ignore_index=True)
     )
     ranks = summary.pivot(index="method", columns="setting", values="method_rank").reindex(overall["method"])
     return summary, overall, ranks.reset_index()
 
 
-def _paper_rows(summary: pd.DataFrame, info: pd.DataFrame, params: dict) -> pd.DataFrame:
-    robot_rows = summary[summary["method"] == "RoBoT"].set_index("setting")
-    pools = info.set_index("setting")["pool"]
-    full_c100 = benchmarks.load("nb201_full", "cifar100").accuracy.to_numpy()
+def normalisation_effect(runs: pd.DataFrame, info: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Per setting, RoBoT under both normalisations on the same seeds: mean rank and the paired
+    percentile difference (failures as missing minus official) with its interval over seeds."""
+    label = {params["normalisation"]: "RoBoT",
+             other_normalisation(params): f"RoBoT ({NORMALISATION_LABELS[other_normalisation(params)]})"}
     rows = []
-    for task, paper_acc in PAPER_NB201.items():
-        key = f"nb201/{task}"
-        if key not in robot_rows.index:
-            continue
-        r = robot_rows.loc[key]
-        paper_pct = stats.percentile_in_pool(paper_acc, full_c100) if task == "cifar100" else float("nan")
-        rows.append({
-            "setting": key, "quantity": "accuracy (%)", "T": params["budget"],
-            "paper": f"{paper_acc} test, full space, T=20 (optimum {NB201_OPTIMUM[task]})",
-            "paper_percentile": paper_pct, "ours": f"{r.accuracy_mean:.2f} ± {r.accuracy_std:.2f} val, pool of {pools[key]}",
-            "ours_percentile": r.percentile_mean,
-        })
-    for task, paper_rank in PAPER_TNB_MICRO_RANK.items():
-        key = f"tnb101_micro/{task}"
-        if key not in robot_rows.index:
-            continue
-        r, n = robot_rows.loc[key], pools[key]
-        rows.append({
-            "setting": key, "quantity": "rank in pool", "T": params["budget_tnb"], "paper": f"{paper_rank} (T=100)",
-            "paper_percentile": 100.0 * (1 - (paper_rank - 1) / n), "ours": f"{r.rank_mean:.1f} ± {r.rank_std:.1f}",
-            "ours_percentile": 100.0 * (1 - (r.rank_mean - 1) / n),
-        })
+    for key, sub in runs.groupby("setting", sort=False):
+        by = {n: sub[sub["method"] == m].sort_values("seed") for n, m in label.items()}
+        ranks = {n: frame["rank"].to_numpy() for n, frame in by.items()}
+        diff = bootstrap_mean(by["missing"]["percentile"].to_numpy() - by["official"]["percentile"].to_numpy(), unit="seeds")
+        rows.append({"setting": key, "metric_failures": info.set_index("setting").loc[key, "metric_failures"],
+                     "rank_missing": ranks["missing"].mean(), "rank_official": ranks["official"].mean(),
+                     "percentile_missing_minus_official": diff.estimate, "low": diff.low, "high": diff.high,
+                     "same_rank_share": float(np.mean(ranks["missing"] == ranks["official"]))})
     return pd.DataFrame(rows)
 
 
-def comparable(overall: pd.DataFrame) -> pd.DataFrame:
-    """Methods that ran on every setting: a proxy some settings lack (synflow on TransNAS) has a
-    mean over fewer, different settings and cannot be ranked against the others."""
-    return overall[overall["settings"] == overall["settings"].max()]
-
-
-def best_of(overall: pd.DataFrame, family: str) -> pd.Series:
-    return comparable(overall).query("family == @family").iloc[0]
-
-
-def theorem1_claim(theory: pd.DataFrame, proxy_theory: pd.DataFrame) -> Claim:
-    """Theorem 1 is conditional on rho > 0: check it where the condition holds, and report how
-    often the condition itself fails (and what happens then) as a finding of its own."""
-    robot_runs = theory[theory["k"] > 0]
-    cond = robot_runs[robot_runs["condition_rho_positive"]]
-    proxies = proxy_theory[proxy_theory["rho_T"] > 0]
-    held = int((cond["rank"] <= cond["bound"]).sum()) + int((proxies["rank"] <= proxies["bound"]).sum())
-    tested = len(cond) + len(proxies)
-    failed_cond = robot_runs[~robot_runs["condition_rho_positive"]]
-    return Claim(
-        id="robot.theorem1",
-        statement="Theorem 1: greedy search over a metric's top k finds an architecture of true rank at most "
-        "k (1 - rho_k) + 1 whenever rho_k > 0 (RoBoT's exploitation: k = T - T0; single metrics: k = T)",
-        paper="proved for any metric with rho_k > 0",
-        ours=f"holds in {held} of {tested} cases with rho > 0 ({len(cond)} RoBoT runs, {len(proxies)} metric x setting); "
-        f"the condition fails in {len(failed_cond)} of {len(robot_runs)} RoBoT runs, {int((failed_cond['rank'] > failed_cond['bound']).sum())} "
-        f"of which exceed the bound; mean slack where it holds {np.mean(cond['bound'] - cond['rank']):.1f} ranks",
-        verdict=verdict(held == tested, partly=held >= 0.9 * tested) if tested else "not run",
-        evidence="rho = 0 happens when BO's best weight vector ranks the true top k entirely outside its own top k",
-    )
-
-
-def _claims(overall: pd.DataFrame, summary: pd.DataFrame, theory: pd.DataFrame, proxy_theory: pd.DataFrame,
-            paper: pd.DataFrame, params: dict) -> list[Claim]:
-    full = comparable(overall)
-    ours = full.set_index("method").loc["RoBoT"]
-    greedy = best_of(overall, "single proxy, greedy top-T")
-    top1 = best_of(overall, "single proxy, top-1")
-    n_settings = int(ours.settings)
-    per_setting = summary.pivot(index="setting", columns="method", values="percentile_mean")
-    robot_wins = int((per_setting["RoBoT"] >= per_setting[greedy.method]).sum())
-    claims = [
-        Claim(
-            id="robot.beats-best-proxy",
-            statement="RoBoT's mean percentile over settings is at least as good as the best single proxy's "
-            "(the proxy chosen in hindsight, given the same budget of T queries down its ranking)",
-            paper="RoBoT >= every single training-free metric on every benchmark (Tables 2-3)",
-            ours=f"RoBoT {ours.percentile_mean:.2f} vs {greedy.method} {greedy.percentile_mean:.2f} "
-            f"(best top-1 proxy: {top1.method} {top1.percentile_mean:.2f}) over {n_settings} settings; "
-            f"RoBoT beats or ties the best greedy proxy on {robot_wins} of {n_settings} settings",
-            verdict=verdict(ours.percentile_mean >= greedy.percentile_mean, partly=ours.percentile_mean >= top1.percentile_mean),
-            evidence="partly = RoBoT beats the best proxy used as plain training-free NAS (top-1) but not the "
-            "best proxy given the same query budget",
-        ),
-        Claim(
-            id="robot.robust",
-            statement="RoBoT is robust across settings: its mean rank among all compared methods is the best",
-            paper="consistently best or near-best across NB201 and 14 TransNAS tasks (Fig. 2-3, Table 3)",
-            ours=", ".join(f"{m} {r:.2f}" for m, r in full.sort_values("method_rank_mean")[["method", "method_rank_mean"]].head(4).itertuples(index=False))
-            + f"; RoBoT {ours.method_rank_mean:.2f}, worst-setting percentile {ours.percentile_worst:.2f}",
-            verdict=verdict(ours.method_rank_mean <= full["method_rank_mean"].min(),
-                            partly=ours.method_rank_mean <= full["method_rank_mean"].nsmallest(3).max()),
-            evidence="mean over settings of the method's rank (1 = best) by mean percentile; partly = among the "
-            "three best; methods missing on some setting are left out",
-        ),
-    ]
-    claims.append(theorem1_claim(theory, proxy_theory))
-    nb201 = paper[paper["setting"].str.startswith("nb201/")]
-    claims.append(Claim(
-        id="robot.nb201",
-        statement="On NAS-Bench-201 RoBoT finds a top-1% architecture with T = 20 queries",
-        paper="; ".join(f"{t}: {a}" for t, a in PAPER_NB201.items()) + " (C100 = the space's optimum)",
-        ours="; ".join(f"{r.setting}: percentile {r.ours_percentile:.2f}" for r in nb201.itertuples()) or "no NB201 setting run",
-        verdict=(verdict(bool((nb201["ours_percentile"] >= 99).all()), partly=bool((nb201["ours_percentile"] >= 95).all()))
-                 if len(nb201) and params["budget"] == 20 else "not run"),
-        evidence="ours is validation accuracy in the ~725-arch Suite-Zero pool, the paper's is test accuracy over 15,625 cells",
-    ))
-    tnb = paper[paper["setting"].str.startswith("tnb101_micro/")]
-    gap = float(np.mean(tnb["paper_percentile"] - tnb["ours_percentile"])) if len(tnb) else float("nan")
-    claims.append(Claim(
-        id="robot.tnb-micro",
-        statement="On TransNAS-Bench-101 micro (T = 100, same Suite-Zero pools) RoBoT's rank in the pool matches the paper's",
-        paper="; ".join(f"{r.setting.split('/')[1]}: {r.paper}" for r in tnb.itertuples()) or "-",
-        ours="; ".join(f"{r.setting.split('/')[1]}: {r.ours}" for r in tnb.itertuples()) + (f"; mean gap {gap:.2f} percentile points" if len(tnb) else ""),
-        verdict=verdict(gap <= 1.0, partly=gap <= 3.0) if len(tnb) and params["budget_tnb"] == 100 else "not run",
-        evidence="gap = paper percentile - ours, averaged over the quoted tasks; <= 1 point reproduced, <= 3 partly",
-    ))
-    return claims
-
-
-def run(params: dict, ctx: Context) -> Result:
-    loaded = check(params)
-    parts = [
-        ctx.step(f"setting-{key}", lambda key=key, t=t, m=m: run_setting(key, t, m, params))
-        for key, (t, m) in ctx.progress(loaded.items(), desc="settings", total=len(loaded))
-    ]
-    runs = pd.DataFrame([r for p in parts for r in p["runs"]])
-    theory = pd.DataFrame([r for p in parts for r in p["theory"]])
-    proxy_theory = pd.DataFrame([r for p in parts for r in p["proxy_theory"]])
-    info = pd.DataFrame([p["info"] for p in parts])
-    summary, overall, method_ranks = summarise(runs)
-    theory_summary = (
+def theory_summary(theory: pd.DataFrame, proxy_theory: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    out = (
         theory.groupby("setting", sort=False)
         .agg(T=("T", "first"), T0_mean=("T0", "mean"), rho_mean=("rho_k", "mean"), bound_mean=("bound", "mean"),
              rank_mean=("rank", "mean"), rank_after_bo_mean=("rank_after_bo", "mean"),
@@ -305,44 +216,71 @@ def run(params: dict, ctx: Context) -> Result:
         .reset_index()
         .merge(info[["setting", "oracle_top1_rank", "distinct_top1_archs"]], on="setting")
     )
-    best_proxy_rho = proxy_theory.loc[proxy_theory.groupby("setting")["spearman"].idxmax(), ["setting", "metric", "spearman"]]
-    theory_summary = theory_summary.merge(
-        best_proxy_rho.rename(columns={"metric": "best_single_metric", "spearman": "best_single_spearman"}), on="setting"
-    )
-    paper = _paper_rows(summary, info, params)
-    claims = _claims(overall, summary, theory, proxy_theory, paper, params)
+    best = proxy_theory.loc[proxy_theory.groupby("setting")["spearman"].idxmax(), ["setting", "metric", "spearman"]]
+    return out.merge(best.rename(columns={"metric": "best_single_metric", "spearman": "best_single_spearman"}), on="setting")
+
+
+def run(params: dict, ctx: Context) -> Result:
+    loaded = check(params)
+    nb201_datasets = robot_nb201.available(params["settings"])
+    parts = [
+        ctx.step(f"setting-{key}", lambda key=key, t=t, m=m: run_setting(key, t, m, params))
+        for key, (t, m) in ctx.progress(loaded.items(), desc="settings", total=len(loaded))
+    ]
+    nb201 = [
+        ctx.step(f"nb201-test-{d}", lambda d=d: robot_nb201.run_dataset(d, loaded[f"nb201/{d}"][1], params))
+        for d in ctx.progress(nb201_datasets, desc="NB201 test lookup", total=len(nb201_datasets))
+    ]
+    runs = pd.DataFrame([r for p in parts for r in p["runs"]])
+    theory = pd.DataFrame([r for p in parts for r in p["theory"]])
+    proxy_theory = pd.DataFrame([r for p in parts for r in p["proxy_theory"]])
+    info = pd.DataFrame([p["info"] for p in parts])
+    summary, overall, method_ranks = summarise(runs)
+    tables = {"settings": info, "runs": runs, "summary": summary, "overall": overall, "method_ranks": method_ranks,
+              "normalisation": normalisation_effect(runs, info, params), "theory": theory,
+              "theory_summary": theory_summary(theory, proxy_theory, info), "proxy_theory": proxy_theory}
+    if nb201:
+        nb201_runs = pd.DataFrame([r for p in nb201 for r in p["runs"]])
+        nb201_pool = pd.DataFrame([p["pool"] for p in nb201])
+        nb201_paper = robot_nb201.paper_percentiles(nb201_datasets)
+        tables |= {"nb201_runs": nb201_runs, "nb201_pool": nb201_pool, "nb201_paper": nb201_paper,
+                   "nb201_table2": robot_nb201.table2(nb201_runs, nb201_pool, nb201_paper)}
     ours = overall.set_index("method").loc["RoBoT"]
-    best_greedy = best_of(overall, "single proxy, greedy top-T")
-    worst_case = comparable(overall).set_index("method")["percentile_worst"].sort_values(ascending=False)
+    norm = tables["normalisation"].set_index("setting")["percentile_missing_minus_official"]
     return Result(
-        chapter="robot", profile="", params=params, claims=claims,
+        chapter="robot", profile="", params=params,
         metrics={
             "robot_mean_percentile": float(ours.percentile_mean),
-            "best_greedy_proxy": best_greedy["method"],
-            "best_greedy_proxy_mean_percentile": float(best_greedy["percentile_mean"]),
-            "theorem1_holds_share": float(theory.loc[theory["k"] > 0, "bound_holds"].mean()),
-            "theorem1_condition_share": float(theory.loc[theory["k"] > 0, "condition_rho_positive"].mean()),
             "robot_worst_percentile": float(ours.percentile_worst),
+            "robot_mean_method_rank": float(ours.method_rank_mean),
+            "theorem1_condition_share": float(theory.loc[theory["k"] > 0, "condition_rho_positive"].mean()),
             "mean_T0": float(theory["T0"].mean()),
+            "normalisation_largest_effect": float(norm.abs().max()),
+            "normalisation_largest_effect_setting": str(norm.abs().idxmax()),
         },
-        tables={
-            "settings": info, "runs": runs, "summary": summary, "overall": overall, "method_ranks": method_ranks,
-            "theory": theory, "theory_summary": theory_summary, "proxy_theory": proxy_theory, "paper": paper,
-        },
+        tables=tables,
         notes=[
-            f"Worst setting per method: RoBoT's worst percentile ({ours.percentile_worst:.2f}) ranks "
-            f"{int(worst_case.index.get_loc('RoBoT')) + 1} of {len(worst_case)} methods run on every setting "
-            f"(best: {worst_case.index[0]} {worst_case.iloc[0]:.2f}); the mean-rank claim above weighs every setting's "
-            "ordering equally instead, where a single proxy that is first on many settings and far behind on a few can lead.",
-            "BO surrogate: a small numpy GP (Matern-5/2, normalised targets, length scale by marginal likelihood "
-            "over a grid) with UCB (kappa 2.576) over 2,000 random candidates, the model of the bayes_opt package "
-            "the official code uses; BoTorch would install without touching torch but costs far more per step "
-            "than this 6-dimensional, <=100-point problem needs.",
+            "Robustness is shown, not judged: the mean over settings of each method's rank among the methods, and its "
+            "worst setting (tables overall and method_ranks). A mean over settings lets a gain on one setting cancel "
+            "a loss on another, and the earlier rule built on it could be passed by its own negative controls.",
+            "BO surrogate: a numpy GP with the model of the bayes_opt package the official code uses (isotropic "
+            "Matern-5/2, normalised targets, alpha 1e-6, UCB kappa 2.576). Two differences: bayes_opt fits the length "
+            "scale by maximising the log marginal likelihood with L-BFGS-B (scikit-learn, bounds 1e-5..1e5, 5 restarts), "
+            "we maximise the same likelihood over a grid of 10 values in [0.05, 5]; bayes_opt maximises UCB over 10,000 "
+            "random points polished by L-BFGS-B from 10 starts, we take the best of 2,000 random points.",
             "Budget = distinct architectures whose accuracy was looked up, as in the official code; repeated "
-            "look-ups are free. The pool is the Suite-Zero sample and the accuracy is its stored validation accuracy, "
-            "which is both what searchers see and what we report (the tables hold no separate test accuracy).",
-            "Metrics are min-max normalised per setting; a failed metric value counts as 0. Metrics a setting does "
-            "not store (synflow on TransNAS and NB301) are left out there; see the settings table.",
+            "look-ups are free. The pool is the Suite-Zero sample and the accuracy is its stored validation accuracy.",
+            f"Metrics are min-max scaled per setting; normalisation = {params['normalisation']!r} "
+            f"({NORMALISATION_LABELS[params['normalisation']]}). 'missing' leaves failed values (NaN, Suite-Zero's "
+            "-1e8) out of the min and max and sets them to 0; 'official' scales the -1e8 sentinel with the rest, as "
+            "the official code does, which squeezes every valid value of a metric with failures (jacov on NB201 and "
+            "TransNAS micro) into ~1e-6 of the range. The other normalisation runs beside it on the same seeds: "
+            f"largest mean percentile difference {norm.abs().max():.2f} points, on {norm.abs().idxmax()} "
+            "(table normalisation).",
+            "Metrics a setting does not store (synflow on TransNAS and NB301) are left out there; see the settings table.",
+            "NB201 beside Table 2: the search runs in the Suite-Zero pool (the only cells with stored proxies; a "
+            "full-space proxy table is future work), on CIFAR-10 validation accuracy after full training (the paper: "
+            "after 12 epochs, which we do not hold), and the found cell's test accuracy comes from the all-cell table.",
         ],
     )
 
@@ -363,13 +301,35 @@ CHAPTER = Chapter(
               choices=PROXIES, min_items=2),
         Param("bo_share", "float", "BO proposals as a share of T (paper: 1.0; only distinct hits cost queries)",
               low=0.05, high=5.0),
+        Param("normalisation", "str", "failed metric values: 'missing' (ours: left out of min-max, then 0) or "
+              "'official' (the official code: the -1e8 sentinel is min-max scaled with the rest)",
+              choices=NORMALISATIONS),
     ),
     profiles={
         "quick": {"settings": ["nb201/cifar10", "nb101/cifar10", "tnb101_micro/class_scene"], "budget": 20,
-                  "budget_tnb": 100, "seeds": 3, "metrics": PAPER_METRICS, "bo_share": 1.0},
+                  "budget_tnb": 100, "seeds": 3, "metrics": PAPER_METRICS, "bo_share": 1.0, "normalisation": "missing"},
         "full": {"settings": list(proxy_settings()), "budget": 20, "budget_tnb": 100, "seeds": 10,
-                 "metrics": PAPER_METRICS, "bo_share": 1.0},
+                 "metrics": PAPER_METRICS, "bo_share": 1.0, "normalisation": "missing"},
     },
     run=run,
+    judge=claims.judge,
     check=check,
+    version=2,
+    rule_changes=(
+        RuleChange(2, "robot.beats-best-proxy", "per setting, RoBoT minus the best single metric's top-T (chosen in "
+                   "hindsight per setting) paired over seeds, Bonferroni over settings, all_of ('on every benchmark'), "
+                   "random search and REA as controls; was: mean percentile over settings, which both controls passed",
+                   "reproduced"),
+        RuleChange(2, "robot.transnas", "replaces robot.tnb-micro: all 14 TransNAS tasks, rank as a multiple of "
+                   "random search's rank in the same space (paper: full space; ours: the pool), per task, no averaging, "
+                   "random search and REA as controls; was: signed mean percentile gap over 5 micro tasks, full-space "
+                   "ranks against pool ranks", "reproduced"),
+        RuleChange(2, "robot.nb201", "found cell's full-space test percentile (all-cell tables) as a share of the "
+                   "paper's RoBoT-over-REA gain, per dataset, intervals over seeds, random search and REA controls; a "
+                   "pool that cannot reach the threshold is inconclusive; was: validation percentile in the pool >= 99",
+                   "partly"),
+        RuleChange(2, "robot.theorem1", "now a sanity check: the bound follows by pigeonhole from rho_k as computed",
+                   "reproduced"),
+        RuleChange(2, "robot.robust", "removed: the mean rank among methods is a descriptive table", "not reproduced"),
+    ),
 )

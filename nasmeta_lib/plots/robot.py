@@ -1,8 +1,9 @@
-"""Figures for the RoBoT chapter: robustness across settings and the Theorem 1 check."""
+"""Figures for the RoBoT chapter: robustness across settings, the verdicts' parts, and the Theorem 1 check."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -63,5 +64,27 @@ def theorem1_check(theory: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("true rank of RoBoT's architecture")
     ax.set_title("Theorem 1, one point per run and seed")
     ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def part_intervals(parts: pd.DataFrame, threshold: float, quantity: str, title: str) -> plt.Figure:
+    """A claim's quantity per part (setting, task, dataset) for RoBoT and its negative controls,
+    each with its interval over seeds, against the rule's threshold (dashed); an unbounded
+    interval (too few seeds) is drawn without bars."""
+    style()
+    series = {"RoBoT": parts["RoBoT"], "random": parts["random interval"], "REA": parts["REA interval"]}
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.5 * len(parts) + 3), 4.2))
+    for offset, (name, intervals) in zip((-0.2, 0.0, 0.2), series.items()):
+        x = [i + offset for i in range(len(parts))]
+        est = [iv.estimate for iv in intervals]
+        err = np.array([[iv.estimate - iv.low for iv in intervals], [iv.high - iv.estimate for iv in intervals]])
+        err[~np.isfinite(err)] = np.nan
+        ax.errorbar(x, est, yerr=err, fmt="o", capsize=3, label=name)
+    ax.axhline(threshold, color="grey", ls="--", lw=1, label="rule's threshold")
+    ax.set_xticks(range(len(parts)), [_short(p) for p in parts["part"]], rotation=60, ha="right")
+    ax.set_ylabel(quantity)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

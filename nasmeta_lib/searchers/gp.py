@@ -5,10 +5,19 @@ Why not BoTorch: it would install cleanly beside torch 2.13.0 (checked with
 helpers), but RoBoT's BO problem is tiny (a 5-6 dimensional weight box, at most ~100
 observations), and a full run fits the GP some 15,000 times; a torch-based model-fitting loop
 per step would dominate the chapter's runtime for no gain. What RoBoT's official code uses, the
-``bayes_opt`` package, is the model here: a GP with a Matern-5/2 kernel, normalised targets,
-near-zero observation noise, and UCB with kappa = 2.576 maximised over random candidates.
-The kernel's length scale is chosen by maximising the log marginal likelihood over a fixed
-log-spaced grid, which is deterministic and cannot fail to converge.
+``bayes_opt`` package (1.2.0), is the model here: a GP with an isotropic Matern-5/2 kernel (no
+separate amplitude), normalised targets, near-zero observation noise (alpha 1e-6), and UCB with
+kappa = 2.576. Two parts differ, by choice, and are documented here and in the chapter's notes:
+
+- *Length scale.* bayes_opt lets scikit-learn maximise the log marginal likelihood over the
+  length scale with L-BFGS-B (bounds 1e-5 to 1e5, started from 1.0 and from 5 random restarts).
+  We maximise the same likelihood over a fixed log-spaced grid of 10 values in [0.05, 5]: in a
+  box of side 2 shorter or longer scales describe the same (constant or interpolating) surface,
+  and a grid is deterministic and cannot fail to converge.
+- *Acquisition optimiser.* bayes_opt evaluates UCB at 10,000 uniform random points and then
+  polishes the 10 best with L-BFGS-B; we take the best of 2,000 random points without
+  polishing. The acquisition's argmax only matters through the architecture the proposed
+  weights rank first, and neighbouring weight vectors mostly rank the same one first.
 """
 
 from __future__ import annotations

@@ -9,13 +9,20 @@ and proxies are free (they are training-free).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
 from nasmeta_lib.benchmarks import BenchmarkTable
+from nasmeta_lib.benchmarks.suite_zero import FAILED_SENTINEL  # our tables hold NaN where it was stored
+from nasmeta_lib.params import ParameterError
+
+# How RoBoT scales metrics before weighting them (see ``SearchPool.normalised``).
+Normalisation = Literal["missing", "official"]
+NORMALISATIONS: tuple[str, ...] = ("missing", "official")
 
 
 class BudgetExhausted(RuntimeError):
@@ -28,7 +35,7 @@ class SearchPool:
     oracle only) accuracies.
 
     ``proxies`` is an (n, m) array in the order of ``proxy_names``; NaN marks a proxy that
-    failed on an architecture. ``genotypes`` is an (n, d) integer array (categorical op codes
+    failed on an architecture (Suite-Zero records each failure explicitly, with its sentinel). ``genotypes`` is an (n, d) integer array (categorical op codes
     then adjacency bits) used by mutation-based searchers.
     """
 
@@ -42,23 +49,36 @@ class SearchPool:
         return len(self.accuracy)
 
     @classmethod
-    def from_table(cls, table: BenchmarkTable, proxy_names: Sequence[str]) -> "SearchPool":
-        missing = [p for p in proxy_names if p not in table.proxies]
-        if missing:
-            raise KeyError(f"{table.setting.key} has no proxy {', '.join(missing)}; it has {', '.join(table.proxies)}")
+    def from_table(cls, table: BenchmarkTable, proxy_names: Sequence[str], objective: str = "accuracy") -> "SearchPool":
+        """The pool of one loaded setting; ``objective`` names the column a query looks up."""
         frame = table.frame
+        missing = [p for p in proxy_names if p not in table.proxies or not frame[p].notna().any()]
+        if missing:
+            raise ParameterError(
+                f"{table.setting.key} stores no metric {', '.join(missing)}; it stores {', '.join(table.proxies)}"
+            )
         return cls(
             key=table.setting.key,
             proxy_names=tuple(proxy_names),
             proxies=frame[list(proxy_names)].to_numpy(float),
-            accuracy=frame["accuracy"].to_numpy(float),
+            accuracy=frame[objective].to_numpy(float),
             genotypes=genotype_matrix(frame),
         )
 
-    def normalised(self) -> np.ndarray:
-        """Min-max scaled proxies in [0, 1], failures set to 0 (RoBoT's official normalisation:
-        a failed metric adds nothing to a weighted sum). Constant columns stay 0."""
+    def normalised(self, how: Normalisation = "missing") -> np.ndarray:
+        """Proxies min-max scaled per metric to [0, 1]; constant columns stay 0.
+
+        ``missing`` (ours, the default): failures are left out of the min and max and then set to
+        0, the worst value, so a failure adds nothing to a weighted sum and the other values keep
+        their full spread. ``official``: as RoBoT's official code, which scales the stored values
+        *including* the failure sentinel -1e8; a metric with any failure then has all its valid
+        values squeezed into the top ~1e-6 of [0, 1], i.e. it only tells failure from success.
+        """
+        if how not in NORMALISATIONS:
+            raise ParameterError(f"normalisation {how!r} is not one of {', '.join(NORMALISATIONS)}")
         x = self.proxies.copy()
+        if how == "official":
+            x = np.where(np.isnan(x), FAILED_SENTINEL, x)
         lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
         span = np.where(hi > lo, hi - lo, 1.0)
         x = (x - lo) / span
@@ -91,9 +111,9 @@ class AccuracyOracle:
 
     def __init__(self, accuracy: np.ndarray, budget: int):
         if budget < 1:
-            raise ValueError(f"budget must be at least 1, got {budget}")
+            raise ParameterError(f"budget must be at least 1, got {budget}")
         if budget > len(accuracy):
-            raise ValueError(f"budget {budget} is larger than the pool ({len(accuracy)} architectures)")
+            raise ParameterError(f"budget {budget} is larger than the pool ({len(accuracy)} architectures); lower it")
         self._accuracy = accuracy
         self.budget = budget
         self.queried: list[int] = []  # distinct architectures, in the order first queried
@@ -145,6 +165,12 @@ def greedy_fill(oracle: AccuracyOracle, scores: np.ndarray) -> None:
 def proxy_scores(pool: SearchPool, proxy: str) -> np.ndarray:
     """One proxy's scores with failures ranked last (higher is better, Suite-Zero convention)."""
     if proxy not in pool.proxy_names:
-        raise KeyError(f"proxy {proxy!r} is not in this pool; it has {', '.join(pool.proxy_names)}")
+        raise ParameterError(f"proxy {proxy!r} is not in this pool; it has {', '.join(pool.proxy_names)}")
     scores = pool.proxies[:, pool.proxy_names.index(proxy)]
     return np.where(np.isfinite(scores), scores, -np.inf)
+
+
+def seeded_rng(seed: int, key: str) -> np.random.Generator:
+    """One generator per (seed, setting): every method sees the same stream on a setting, and
+    adding or removing settings changes no other setting's numbers."""
+    return np.random.default_rng([seed, zlib.crc32(key.encode())])

@@ -3,7 +3,8 @@
 Two phases share one budget of T accuracy queries (distinct architectures):
 
 1. **Robustify (exploration).** A weight vector w in [-1, 1]^m defines the combined metric
-   M(A; w) = sum_i w_i M_i(A) over min-max normalised training-free metrics. Bayesian
+   M(A; w) = sum_i w_i M_i(A) over min-max normalised training-free metrics (two ways of
+   treating failed metric values: ``SearchPool.normalised``). Bayesian
    optimisation proposes weight vectors; each is scored by the queried accuracy of the single
    architecture it ranks first. Many weight vectors share their top architecture, so the
    proposals hit only T0 <= (number of proposals) distinct architectures, and only those are
@@ -21,7 +22,7 @@ import numpy as np
 
 from nasmeta_lib.searchers import SEARCHERS
 from nasmeta_lib.searchers.gp import ucb_next
-from nasmeta_lib.searchers.pool import AccuracyOracle, SearchOutcome, SearchPool, greedy_fill
+from nasmeta_lib.searchers.pool import AccuracyOracle, Normalisation, SearchOutcome, SearchPool, greedy_fill
 
 WEIGHT_BOUNDS = (-1.0, 1.0)  # the official code's search box for every metric's weight
 
@@ -32,9 +33,10 @@ def top_architecture(metrics: np.ndarray, weights: np.ndarray) -> int:
 
 
 @SEARCHERS.register("robot")
-def robot(pool: SearchPool, budget: int, rng: np.random.Generator, bo_share: float = 1.0) -> SearchOutcome:
+def robot(pool: SearchPool, budget: int, rng: np.random.Generator, bo_share: float = 1.0,
+          normalisation: Normalisation = "missing") -> SearchOutcome:
     """Run RoBoT with ``round(bo_share * budget)`` BO proposals (at least one)."""
-    metrics = pool.normalised()
+    metrics = pool.normalised(normalisation)
     oracle = AccuracyOracle(pool.accuracy, budget)
     low, high = WEIGHT_BOUNDS
     weights: list[np.ndarray] = []
