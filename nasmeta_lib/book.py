@@ -127,6 +127,8 @@ def provenance_flags(result: Result) -> str:
     flags = []
     if sha.endswith("-dirty"):
         flags.append("uncommitted changes (dirty tree)")
+    elif sha.endswith("-changed"):
+        flags.append("the checkout changed while it ran")
     elif sha == "unknown":
         flags.append("unknown commit")
     if "data" not in result.provenance:

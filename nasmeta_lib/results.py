@@ -143,7 +143,14 @@ def device_description() -> str:
     return f"cpu: {platform.processor() or platform.machine()} x{os.cpu_count()}"
 
 
-def provenance(params: dict[str, Any], seconds: float, started: datetime) -> dict[str, Any]:
+def run_sha(at_start: str) -> str:
+    """The commit a run's result is stamped with: the one checked out when it started, marked
+    ``-changed`` when the checkout moved or was edited while it ran (its code is then not known)."""
+    return at_start if git_sha() == at_start else f"{at_start.removesuffix('-dirty')}-changed"
+
+
+def provenance(params: dict[str, Any], seconds: float, started: datetime, sha: str) -> dict[str, Any]:
+    """Where a result came from; ``sha`` is :func:`run_sha` of the commit at the start of the run."""
     versions = {}
     for pkg in ("nasmeta", "torch", "numpy", "pandas", "scipy"):
         try:
@@ -151,7 +158,7 @@ def provenance(params: dict[str, Any], seconds: float, started: datetime) -> dic
         except metadata.PackageNotFoundError:
             versions[pkg] = None
     return {
-        "git_sha": git_sha(),
+        "git_sha": sha,
         "params": params,
         "device": device_description(),
         "python": platform.python_version(),

@@ -444,6 +444,7 @@ def test_a_result_whose_data_no_longer_matches_the_manifests_is_stale(results, c
 @pytest.mark.parametrize("sha,data,flag", [
     ("abc", [], "ok"),
     ("abc-dirty", [], "uncommitted changes (dirty tree)"),
+    ("abc-changed", [], "the checkout changed while it ran"),
     ("unknown", [], "unknown commit"),
     ("abc", None, "data not recorded"),
     ("unknown", None, "unknown commit; data not recorded"),
@@ -451,6 +452,15 @@ def test_a_result_whose_data_no_longer_matches_the_manifests_is_stale(results, c
 def test_the_ledger_flags_doubtful_provenance(sha, data, flag):
     prov = {"git_sha": sha} | ({} if data is None else {"data": data})
     assert book.provenance_flags(Result("x", "quick", {}, provenance=prov)) == flag
+
+
+def test_a_result_is_stamped_with_the_commit_it_started_from(monkeypatch):
+    from nasmeta_lib import results as results_module
+
+    monkeypatch.setattr(results_module, "git_sha", lambda: "abc")
+    assert results_module.run_sha("abc") == "abc"
+    assert results_module.run_sha("old") == "old-changed"  # a commit or checkout while it ran
+    assert results_module.run_sha("old-dirty") == "old-changed"
 
 
 def test_a_result_without_a_data_record_is_still_shown(results):

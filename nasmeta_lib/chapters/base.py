@@ -25,7 +25,7 @@ from nasmeta_lib.data.fetch import data_records, note_data, recording_data, stal
 from nasmeta_lib.executors import Executor, Serial, from_environment
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.paths import NOTEBOOK_DIR
-from nasmeta_lib.results import Result, param_hash, provenance, result_path, write_atomic
+from nasmeta_lib.results import Result, git_sha, param_hash, provenance, result_path, run_sha, write_atomic
 from nasmeta_lib.verdicts import Check, Claim, RuleChange
 
 T = TypeVar("T")
@@ -246,7 +246,7 @@ class Chapter:
         if force:
             shutil.rmtree(partial, ignore_errors=True)
         stamp = {"chapter": self.name, "version": self.version, "params": param_hash(params)}
-        started = datetime.now(timezone.utc)
+        started, sha = datetime.now(timezone.utc), git_sha()
         t0 = time.perf_counter()
         executor = executor or from_environment()
         ctx = Context(partial, progress, None if steps is None else frozenset(steps), stamp, executor)
@@ -259,7 +259,7 @@ class Chapter:
         if self.judge is not None:
             result = Result.from_json(result.to_json())  # judge the tables as stored, as any re-derivation will
             result.claims, result.checks = self.judge(result)
-        result.provenance = provenance(params, time.perf_counter() - t0, started) | {
+        result.provenance = provenance(params, time.perf_counter() - t0, started, run_sha(sha)) | {
             "chapter_version": self.version, "data": data_records(used), "executor": executor.describe()}
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
