@@ -305,6 +305,7 @@ CHAPTER = Chapter(
         Param("workers", "int", "parallel processes for independent jobs (tabular and supernet searches)", low=1, high=16),
     ),
     profiles={
+        "lab": {"supernet_steps": 100, "train_steps": 20},
         "quick": {
             "estimators": list(ESTIMATORS), "seed": 0, "include_none": True,
             "tabular_settings": ["nb201_full/cifar10", "additive/cifar10"], "tabular_seeds": 10,

@@ -29,7 +29,9 @@ from nasmeta_lib.results import Result, git_sha, param_hash, provenance, result_
 from nasmeta_lib.verdicts import Check, Claim, RuleChange
 
 T = TypeVar("T")
-PROFILES = ("quick", "full")
+# lab: <= 1 min on a 2-core laptop (a room of students on one server); quick: minutes on a CPU, the
+# book's default; full: the paper's setting as far as the data allows
+PROFILES = ("lab", "quick", "full")
 log = logging.getLogger(__name__)
 CHECKPOINT_FIELDS = frozenset({"stamp", "data", "sha256", "value"})
 
@@ -205,6 +207,8 @@ class Chapter:
     version: int = 1
     # Rules changed after results were seen, listed on the chapter page with the verdict before/after.
     rule_changes: tuple[RuleChange, ...] = ()
+    # The full profile is sized for a GPU (hours or more on a laptop CPU); shown by `nasmeta chapters`.
+    full_needs_gpu: bool = False
     # Optional checks of a parameter combination that need more than one parameter's range
     # (raise ParameterError); called before any work, also before papermill starts a kernel.
     check: Callable[[dict[str, Any]], Any] | None = None
@@ -216,12 +220,14 @@ class Chapter:
     def resolve(self, profile: str = "quick", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Full, validated parameters: the profile's defaults updated by ``overrides``.
 
-        ``None`` values in ``overrides`` mean "profile default" (papermill's empty parameters).
+        A profile other than ``quick`` may list only what differs from ``quick`` (the ``lab``
+        profiles do). ``None`` values in ``overrides`` mean "profile default" (papermill's empty
+        parameters).
         """
         if profile not in self.profiles:
             raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(self.profiles)}")
         given = {k: v for k, v in (overrides or {}).items() if v is not None}
-        params = validate(self.params, dict(self.profiles[profile]))
+        params = validate(self.params, self.profiles["quick"] | self.profiles[profile])
         params.update(validate(self.params, given))
         return params
 
@@ -298,5 +304,20 @@ class Chapter:
         lines = [f"{self.name}: {self.title}", "", "parameters:"]
         lines += [f"  {p.describe()}" for p in self.params]
         for prof, values in self.profiles.items():
-            lines.append(f"profile {prof}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+            lines.append(f"profile {prof} ({self.runtime(prof)}): " + ", ".join(f"{k}={v}" for k, v in values.items()))
         return "\n".join(lines)
+
+    def runtime(self, profile: str) -> str:
+        """How long the profile took where its result was computed (read from the saved result, never
+        typed), and for the full profile whether a CPU is enough."""
+        saved = self.saved(profile, self.resolve(profile))
+        if saved is not None:
+            p = saved.provenance
+            seconds = p.get("seconds")
+            took = f"{seconds / 60:.0f} min" if isinstance(seconds, (int, float)) and seconds >= 120 else f"{seconds} s"
+            measured = f"took {took} on {p.get('device', 'an unknown device')}"
+        else:
+            measured = "no saved run here to time"
+        if profile == "full":
+            measured += "; sized for a GPU" if self.full_needs_gpu else "; runs on a CPU"
+        return measured

@@ -288,6 +288,8 @@ CHAPTER = Chapter(
         Param("seed", "int", "seed for sampling, initialisation and signals", low=0),
     ),
     profiles={
+        "lab": {"image_sources": ["photo"], "n_archs": 12, "iters": 40, "search_population": 0, "search_eval_archs": 10,
+                "tnb_archs": 0, "nb101_archs": 0},
         "quick": {"task": "nb101_searched", "image_sources": ["photo", "noise"], "n_archs": 30, "iters": 50,
                   "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False, "group_size": 1,
                   "search_labelled": 6, "search_population": 3, "search_rounds": 1, "search_children": 2,
@@ -301,6 +303,7 @@ CHAPTER = Chapter(
                  "seed": 0},
     },
     run=run,
+    full_needs_gpu=True,
     judge=claims.judge,
     version=2,
     rule_changes=claims.RULE_CHANGES,

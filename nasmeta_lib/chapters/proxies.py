@@ -171,6 +171,7 @@ CHAPTER = Chapter(
         Param("seed", "int", "seed of arch sample, network init and batch", low=0),
     ),
     profiles={
+        "lab": {"n_archs": 4, "proxies": ["params", "synflow", "snip", "nwot"]},
         "quick": {"tasks": ["cifar10"], "n_archs": 10, "proxies": list(PROXIES.names()), "inputs": ["cifar10"],
                   "batch_size": 32, "seed": 0},
         "full": {"tasks": list(TASKS), "n_archs": 60, "proxies": list(PROXIES.names()),

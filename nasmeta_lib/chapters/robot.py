@@ -306,6 +306,7 @@ CHAPTER = Chapter(
               choices=NORMALISATIONS),
     ),
     profiles={
+        "lab": {"settings": ["nb201/cifar10"]},
         "quick": {"settings": ["nb201/cifar10", "nb101/cifar10", "tnb101_micro/class_scene"], "budget": 20,
                   "budget_tnb": 100, "seeds": 3, "metrics": PAPER_METRICS, "bo_share": 1.0, "normalisation": "missing"},
         "full": {"settings": list(proxy_settings()), "budget": 20, "budget_tnb": 100, "seeds": 10,

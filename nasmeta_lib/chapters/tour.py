@@ -134,6 +134,7 @@ CHAPTER = Chapter(
         Param("benchmarks", "str", "benchmarks to tour", many=True, choices=lambda: tuple(benchmarks.REGISTRY)),
     ),
     profiles={
+        "lab": {"benchmarks": ["nb201", "nb201_full"]},
         "quick": {"benchmarks": list(benchmarks.REGISTRY)},
         "full": {"benchmarks": list(benchmarks.REGISTRY)},
     },
