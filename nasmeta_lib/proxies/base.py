@@ -97,17 +97,32 @@ def score(proxy_name: str, model: nn.Module, batch: Batch, seed: int = 0) -> flo
     """
     proxy = PROXIES[proxy_name]
     device = next(model.parameters()).device
+    with scoring(model, seed):
+        return checked(proxy_name, lambda: proxy(model.train(), batch.to(device)))
+
+
+def checked(proxy_name: str, compute: Callable[[], float]) -> float:
+    """``compute()`` as a float, or NaN with a :class:`ProxyWarning` when it fails numerically
+    or is not finite: one failure rule for every path that scores proxies."""
     try:
-        with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
-            value = float(proxy(model.train(), batch.to(device)))
+        value = float(compute())
     except (np.linalg.LinAlgError, FloatingPointError) as err:
-        warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=2)
+        warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=3)
         return math.nan
     if not math.isfinite(value):
-        warnings.warn(f"{proxy_name}: score is {value}; reported as NaN", ProxyWarning, stacklevel=2)
+        warnings.warn(f"{proxy_name}: score is {value}; reported as NaN", ProxyWarning, stacklevel=3)
         return math.nan
     return value
+
+
+@contextmanager
+def scoring(model: nn.Module, seed: int) -> Iterator[None]:
+    """Score inside this: the model is restored afterwards (see :func:`_restored`) and torch's
+    global randomness is drawn from ``seed`` without disturbing the caller's generator."""
+    device = next(model.parameters()).device
+    with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
 
 
 @contextmanager
