@@ -67,6 +67,7 @@ def test_parse_parts_and_bad_input(capsys):
 
 def _fake_parts(where, n_parts: int = N_PARTS, seed: int = 0) -> None:
     """Parts with the stored layout, values made up: row i holds i in every proxy column."""
+    where.mkdir(parents=True, exist_ok=True)
     for i, cells in enumerate(np.array_split(np.arange(N_CELLS), N_PARTS)[:n_parts]):
         frame = pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells,
                               **{c: cells.astype(float) for c in COLUMNS}})
@@ -134,3 +135,16 @@ def test_done_parts_agree_with_suite_zero():
     assert cifar10.loc["params", "rho"] > 0.999 and cifar10.loc["flops", "rho"] > 0.999
     if cifar10.loc["synflow", "n_representatives"] >= 10:
         assert cifar10.loc["synflow", "rho_representatives"] > 0.9
+
+
+def test_nb201_full_gains_the_columns_when_the_table_is_complete(tmp_path, monkeypatch):
+    _fake_parts(tmp_path / "parts")
+    monkeypatch.setenv("NASMETA_NB201_PROXIES", str(tmp_path / "parts"))
+    monkeypatch.setenv("NASMETA_CACHE", str(tmp_path / "cache"))
+    benchmarks._frame.cache_clear()
+    try:
+        loaded = benchmarks.load("nb201_full", "darcy")
+    finally:
+        benchmarks._frame.cache_clear()
+    assert (loaded.frame["grasp"] == loaded.frame["nb201_index"]).all() and len(loaded) == N_CELLS
+    assert set(COLUMNS) <= set(loaded.proxies)
