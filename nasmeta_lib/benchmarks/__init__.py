@@ -19,7 +19,7 @@ from typing import Callable
 
 import pandas as pd
 
-from nasmeta_lib.benchmarks import nb201_full, nbgraph, suite_zero
+from nasmeta_lib.benchmarks import nb201_full, nb201_proxies, nbgraph, suite_zero
 from nasmeta_lib.benchmarks.table import PROXIES, BenchmarkTable, Setting
 from nasmeta_lib.data import source
 from nasmeta_lib.data.fetch import note_use
@@ -42,6 +42,7 @@ class Benchmark:
     data_file: Callable[[str], tuple[str, str]]  # task -> (manifest source, file name)
     parse: Callable[[str], pd.DataFrame]
     description: str
+    derived_key: Callable[[str], str] = lambda task: ""  # fingerprint of generated data the parse joins in
 
 
 def _suite_zero(name: str, space: str, tasks: tuple[str, ...], description: str) -> Benchmark:
@@ -72,9 +73,11 @@ REGISTRY: dict[str, Benchmark] = {
             "darcy: 1 - relative L2 error",
             data_file=nb201_full.data_file,
             parse=nb201_full.parse,
+            derived_key=lambda task: nb201_proxies.fingerprint(),
             description="All 15,625 NAS-Bench-201 cells: CIFAR-10, CIFAR-100 and ImageNet16-120 from one "
             "NATS-Bench export (one seed set for the three; its CIFAR-100 differs from NAS-Bench-360's "
-            "copy for 16% of cells, by up to 2.9 points), NinaPro and Darcy from NAS-Bench-360",
+            "copy for 16% of cells, by up to 2.9 points), NinaPro and Darcy from NAS-Bench-360; zero-cost "
+            "proxies from the project's generated table once complete (nb201_proxies.status())",
         ),
         Benchmark(
             name="nbgraph",
@@ -122,7 +125,9 @@ def parse_key(key: str) -> Setting:
 def _parquet_path(s: Setting) -> Path:
     sha = source(s.source).file(s.file).sha256 or "unverified"
     safe_task = s.task.replace("/", "_")
-    return cache_dir() / "tables" / f"{s.benchmark}__{safe_task}__{sha[:12]}__v{SCHEMA_VERSION}.parquet"
+    derived = REGISTRY[s.benchmark].derived_key(s.task)
+    key = f"{sha[:12]}-{derived}" if derived else sha[:12]
+    return cache_dir() / "tables" / f"{s.benchmark}__{safe_task}__{key}__v{SCHEMA_VERSION}.parquet"
 
 
 @lru_cache(maxsize=None)

@@ -7,6 +7,10 @@ Two files, both keyed by the official NB201 index:
 - HW-NAS-Bench-360's parquet (``hw_nas_bench_360``) gives NinaPro and Darcy (precomputed by
   NAS-Bench-360). Its CIFAR-100 rows are another export of NB201 that differs from the first one
   for 16% of the cells by up to 2.9 points; they are only read to measure that difference.
+
+Every task also gets the zero-cost proxy columns (grad_norm, snip, grasp, fisher, synflow, jacov,
+nwot, params, flops) of the project's generated table (``nb201_proxies``), computed once on a
+CIFAR-10 batch and the same for all five tasks, as soon as that table is complete.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from nasmeta_lib.benchmarks import nb201
+from nasmeta_lib.benchmarks import nb201, nb201_proxies
 from nasmeta_lib.data import DataError, fetch
 
 # Task -> column of the NATS-Bench export.
@@ -84,7 +88,7 @@ def parse(task: str) -> pd.DataFrame:
         representatives = acc["rep_arch_idx"].to_numpy()
     ops = [nb201.ops_of_index(int(i)) for i in indices]
     adjacency = nb201.adjacency()
-    return pd.DataFrame(
+    return nb201_proxies.join(pd.DataFrame(
         {
             "arch_id": indices.astype(str),
             "ops": [list(o) for o in ops],
@@ -94,4 +98,4 @@ def parse(task: str) -> pd.DataFrame:
             "nb201_rep_index": representatives,
             "arch_str": [nb201.to_string(o) for o in ops],
         }
-    )
+    ))

@@ -98,17 +98,23 @@ def score(proxy_name: str, model: nn.Module, batch: Batch, seed: int = 0) -> flo
     proxy = PROXIES[proxy_name]
     device = _device_of(proxy_name, model, batch)
     try:
-        with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
-            value = float(proxy(model.train(), batch.to(device)))
-    except (np.linalg.LinAlgError, FloatingPointError) as err:
-        warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=2)
-        return math.nan
+        with scoring(model, seed):
+            return checked(proxy_name, lambda: proxy(model.train(), batch.to(device)))
     except (RuntimeError, IndexError, ValueError):
         _explain_mismatch(proxy_name, model, batch.to(device))  # a clear error when the network does not fit the batch
         raise
+
+
+def checked(proxy_name: str, compute: Callable[[], float]) -> float:
+    """``compute()`` as a float, or NaN with a :class:`ProxyWarning` when it fails numerically
+    or is not finite: one failure rule for every path that scores proxies."""
+    try:
+        value = float(compute())
+    except (np.linalg.LinAlgError, FloatingPointError) as err:
+        warnings.warn(f"{proxy_name}: numerical failure ({err}); reported as NaN", ProxyWarning, stacklevel=3)
+        return math.nan
     if not math.isfinite(value):
-        warnings.warn(f"{proxy_name}: score is {value}; reported as NaN", ProxyWarning, stacklevel=2)
+        warnings.warn(f"{proxy_name}: score is {value}; reported as NaN", ProxyWarning, stacklevel=3)
         return math.nan
     return value
 
@@ -141,6 +147,16 @@ def _explain_mismatch(proxy_name: str, model: nn.Module, batch: Batch) -> None:
         raise ProxyInputError(f"{proxy_name}: the network outputs shape {tuple(out.shape)} but the batch has "
                               f"{batch.num_classes} classes; build the network with num_classes={batch.num_classes} "
                               "(outputs of shape (batch, classes))")
+
+
+@contextmanager
+def scoring(model: nn.Module, seed: int) -> Iterator[None]:
+    """Score inside this: the model is restored afterwards (see :func:`_restored`) and torch's
+    global randomness is drawn from ``seed`` without disturbing the caller's generator."""
+    device = next(model.parameters()).device
+    with _restored(model), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
 
 
 @contextmanager

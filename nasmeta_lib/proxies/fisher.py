@@ -23,9 +23,7 @@ def fisher(model: nn.Module, batch: Batch) -> float:
         act = output.detach()
 
         def accumulate(grad: torch.Tensor) -> None:
-            g = act * grad
-            per_sample = g.flatten(2).sum(-1) if g.dim() > 2 else g
-            saliency[layer] = saliency.get(layer, 0) + 0.5 * per_sample.pow(2).mean(0)
+            saliency[layer] = saliency.get(layer, 0) + channel_saliency(act, grad)
 
         if output.requires_grad:
             output.register_hook(accumulate)
@@ -38,4 +36,16 @@ def fisher(model: nn.Module, batch: Batch) -> float:
     finally:
         for h in hooks:
             h.remove()
+    return total(saliency)
+
+
+def channel_saliency(activation: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """Per output channel: 0.5 * batch mean of (sum over positions of activation * gradient)^2."""
+    g = activation * grad
+    per_sample = g.flatten(2).sum(-1) if g.dim() > 2 else g
+    return 0.5 * per_sample.pow(2).mean(0)
+
+
+def total(saliency: dict[nn.Module, torch.Tensor]) -> float:
+    """The score: each channel's saliency counted once per weight feeding that channel."""
     return float(sum(s.sum().item() * layer.weight[0].numel() for layer, s in saliency.items()))

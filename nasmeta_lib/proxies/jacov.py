@@ -18,6 +18,11 @@ K = 1e-5
 ))
 def jacov(model: nn.Module, batch: Batch) -> float:
     jacobian, _ = input_jacobian(model, batch)
+    return from_jacobian(jacobian)
+
+
+def from_jacobian(jacobian: np.ndarray) -> float:
+    """The score from per-sample input Jacobians, one flattened row per sample."""
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(jacobian)
     if not np.isfinite(corr).all():

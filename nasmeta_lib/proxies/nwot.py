@@ -22,9 +22,7 @@ def nwot(model: nn.Module, batch: Batch) -> float:
 
     def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         nonlocal kernel
-        codes = (inputs[0].detach().flatten(1) > 0).float()
-        agree = codes @ codes.T + (1 - codes) @ (1 - codes).T
-        kernel = kernel + agree.double()
+        kernel = kernel + agreement(inputs[0])
 
     hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, nn.ReLU)]
     try:
@@ -33,5 +31,16 @@ def nwot(model: nn.Module, batch: Batch) -> float:
     finally:
         for h in hooks:
             h.remove()
+    return from_kernel(kernel)
+
+
+def agreement(relu_input: torch.Tensor) -> torch.Tensor:
+    """One ReLU's share of the kernel: per pair of samples, the units on the same side of zero."""
+    codes = (relu_input.detach().flatten(1) > 0).float()
+    return (codes @ codes.T + (1 - codes) @ (1 - codes).T).double()
+
+
+def from_kernel(kernel: torch.Tensor) -> float:
+    """The score: log-determinant of the summed kernel."""
     _, logdet = np.linalg.slogdet(kernel.cpu().numpy())
     return float(logdet)

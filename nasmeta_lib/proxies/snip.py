@@ -1,5 +1,6 @@
 """``snip`` (Lee et al., 2019): connection sensitivity |w * dL/dw| summed over all weights."""
 
+import torch
 from torch import nn
 
 from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_sum, loss_backward
@@ -11,4 +12,9 @@ from nasmeta_lib.proxies.base import PROXIES, Batch, ProxyFacts, grad_of, layer_
 ))
 def snip(model: nn.Module, batch: Batch) -> float:
     loss_backward(model, batch)
-    return layer_sum(model, lambda layer: (layer.weight * grad_of(layer)).abs())
+    return layer_sum(model, per_layer)
+
+
+def per_layer(layer: nn.Module) -> torch.Tensor:
+    """The layer's terms, read from the loss gradient in ``weight.grad``."""
+    return (layer.weight * grad_of(layer)).abs()
