@@ -1,6 +1,6 @@
 """Seconds to load every benchmark setting: first parse vs. cached columnar copy.
 
-Target (issue 2): loading any setting takes well under a second after the first parse.
+Target (project): loading any setting takes well under a second after the first parse.
 Run: ``python perf/load_speed.py``. Uses a fresh cache folder so the first parse is real.
 """
 

@@ -20,7 +20,7 @@ EXPECTED_COUNTS = {
     "tnb101_macro/class_scene": 662,
     "tnb101_macro/class_object": 662,
     **{f"tnb101_macro/{t}": 725 for t in ("autoencoder", "normal", "jigsaw", "room_layout", "segmentsemantic")},
-    **{f"nb201_full/{t}": 15625 for t in ("cifar100", "ninapro", "darcy")},
+    **{f"nb201_full/{t}": 15625 for t in ("cifar10", "cifar100", "ImageNet16-120", "ninapro", "darcy")},
     **{f"nbgraph/{t}": 26206 for t in ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv")},
     "nbgraph/proteins": 2021,
 }
@@ -80,15 +80,17 @@ def test_best_cifar100_cell_in_full_table_is_index_9930():
     assert best["arch_str"] == nb201.to_string(nb201.ops_of_index(9930))
 
 
-@pytest.mark.parametrize("task,floor", [("cifar100", 0.99), ("cifar10", None), ("ImageNet16-120", None)])
-def test_suite_zero_sample_maps_to_the_full_table_index(task, floor):
-    """A wrong NASLib->NB201 mapping gives rho near 0; the right one 0.996 on cifar100."""
+@pytest.mark.parametrize("task", ["cifar10", "cifar100", "ImageNet16-120"])
+def test_suite_zero_sample_maps_to_the_full_table_index(task):
+    """Every Suite-Zero cell is in the full table under the same index and cell string, and its
+    validation accuracy ranks like the full table's test accuracy on the same data set (measured
+    0.978 / 0.995 / 0.997; a wrong NASLib->NB201 mapping gives rho near 0)."""
     sample = benchmarks.load("nb201", task).frame
-    full = benchmarks.load("nb201_full", "cifar100").frame
-    joined = sample.merge(full[["nb201_index", "accuracy"]], on="nb201_index", suffixes=("", "_full"))
+    full = benchmarks.load("nb201_full", task).frame
+    joined = sample.merge(full[["nb201_index", "accuracy", "arch_str"]], on="nb201_index", suffixes=("", "_full"))
     assert len(joined) == len(sample)
-    rho = stats.spearman(joined["accuracy"], joined["accuracy_full"])
-    assert rho > (floor or 0.9)
+    assert (joined["arch_str"] == joined["arch_str_full"]).all()
+    assert stats.spearman(joined["accuracy"], joined["accuracy_full"]) >= 0.95
 
 
 def test_shuffled_mapping_would_be_detected():

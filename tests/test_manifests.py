@@ -30,10 +30,21 @@ def test_every_manifest_parses_and_names_licence_and_citation():
 
 def test_mirror_files_all_verify():
     assert mirror_dir() is not None, "tests expect the shared data mirror (../shared/data)"
-    for name in ("suite_zero", "hw_nas_bench_360", "nas_bench_graph"):
+    for name in ("suite_zero", "hw_nas_bench_360", "nas_bench_graph", "nats_bench_landscape"):
         for f in source(name).files:
             st = status(f)
             assert st.verified, f"{f.name}: {st.location} {st.problem}"
+    st = status(source("cifar10").file("cifar10_jpeg.tar.gz"))
+    assert st.verified and st.location == "mirror", st.problem
+
+
+def test_cifar10_manifest_names_the_canonical_upstream_and_the_derived_copy():
+    src = source("cifar10")
+    canonical = src.file("cifar-10-python.tar.gz")
+    assert canonical.urls == ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",)
+    assert canonical.size == 170498071 and "c58f30108f718f92721af3b95e74349a" in canonical.description
+    assert "derived copy" in src.notes and "quality 75" in src.notes
+    assert "d7d05618" in src.file("cifar10_jpeg.tar.gz").urls[0]
 
 
 def _fake_file(path: str = "tests/payload.bin", sha: str = PAYLOAD_SHA, urls=("http://127.0.0.1:9/none",)) -> DataFile:

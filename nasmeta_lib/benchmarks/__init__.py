@@ -32,8 +32,7 @@ class Benchmark:
     space: str
     tasks: tuple[str, ...]
     metric: str
-    source: str
-    file: Callable[[str], str]
+    data_file: Callable[[str], tuple[str, str]]  # task -> (manifest source, file name)
     parse: Callable[[str], pd.DataFrame]
     description: str
 
@@ -44,8 +43,7 @@ def _suite_zero(name: str, space: str, tasks: tuple[str, ...], description: str)
         space=space,
         tasks=tasks,
         metric="validation accuracy / task score as stored by NAS-Bench-Suite-Zero",
-        source="suite_zero",
-        file=lambda task, n=name: suite_zero.FILES[n],
+        data_file=lambda task, n=name: ("suite_zero", suite_zero.FILES[n]),
         parse=lambda task, n=name: suite_zero.parse(n, task),
         description=description,
     )
@@ -63,19 +61,20 @@ REGISTRY: dict[str, Benchmark] = {
             name="nb201_full",
             space="nb201",
             tasks=nb201_full.TASKS,
-            metric="final test accuracy (%); darcy: 1 - relative L2 error",
-            source="hw_nas_bench_360",
-            file=lambda task: "dataset.parquet",
+            metric="final (200-epoch) test accuracy (%; vision: mean over seeds, NinaPro/Darcy: one run); "
+            "darcy: 1 - relative L2 error",
+            data_file=nb201_full.data_file,
             parse=nb201_full.parse,
-            description="All 15,625 NAS-Bench-201 cells (NAS-Bench-201 / NAS-Bench-360)",
+            description="All 15,625 NAS-Bench-201 cells: CIFAR-10, CIFAR-100 and ImageNet16-120 from one "
+            "NATS-Bench export (one seed set for the three; its CIFAR-100 differs from NAS-Bench-360's "
+            "copy for 16% of cells, by up to 2.9 points), NinaPro and Darcy from NAS-Bench-360",
         ),
         Benchmark(
             name="nbgraph",
             space="nbgraph",
             tasks=nbgraph.TASKS,
             metric="test accuracy (%)",
-            source="nas_bench_graph",
-            file=lambda task: task,
+            data_file=lambda task: ("nas_bench_graph", task),
             parse=nbgraph.parse,
             description="NAS-Bench-Graph, 26,206 GNN archs (proteins: reduced op set)",
         ),
@@ -94,7 +93,7 @@ def setting(benchmark: str, task: str) -> Setting:
     b = REGISTRY[benchmark]
     if task not in b.tasks:
         raise UnknownSetting(f"benchmark {benchmark!r} has no task {task!r}; tasks: {', '.join(b.tasks)}")
-    return Setting(benchmark, task, b.space, b.metric, b.source, b.file(task))
+    return Setting(benchmark, task, b.space, b.metric, *b.data_file(task))
 
 
 def settings(benchmark: str | None = None) -> list[Setting]:
