@@ -65,6 +65,7 @@ def main() -> None:
                     break  # from scratch has one recipe
             rows.append({"predictor": name, "approach": approach, "meta_train_s": train, "evaluate_s": evaluate,
                          "total_s": train + evaluate})
+            print(f"{name:>12} {approach:>14}: meta-train {train:7.0f} s, evaluate {evaluate:7.0f} s", flush=True)
     table = pd.DataFrame(rows)
     print(table.round(1).to_markdown(index=False))
     print(f"estimated full profile: {table.total_s.sum() / 60:.1f} min (scaled from {args.folds} folds x {args.steps} steps)")
