@@ -12,10 +12,16 @@ of stacked tensors, and training loops are plain functions, so that
 One loop serves every way of using the meta-training settings; only the gradient fed to the
 outer Adam optimiser differs (see :func:`outer_gradient`): ``pretrain`` (plain multi-task
 regression, then fine-tuning), ``maml``, ``fomaml`` and ``reptile``.
+
+A negative control runs one of them on settings whose targets are permuted within each setting
+(:func:`permute_targets`): the same procedure and the same inputs, but nothing to learn about
+which architectures are good. Whatever such a start gains over from-scratch training comes
+from the procedure (weight scale, adaptation dynamics), not from knowledge of NAS tasks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -30,6 +36,8 @@ from nasmeta_lib.predictors.encodings import EncodedSetting
 Params = dict[str, torch.Tensor]
 Batch = dict[str, torch.Tensor]
 OUTER_METHODS = ("pretrain", "maml", "fomaml", "reptile")
+# Negative controls: name -> the outer method run on permuted targets (see permute_targets).
+CONTROLS = {"maml_permuted": "maml"}
 INPUTS = ("x", "adj", "mask", "z", "zmask")
 
 
@@ -120,6 +128,13 @@ def outer_gradient(method: str, model: nn.Module, params: Params, tasks: dict[st
         adapted = vmap(lambda b: sgd_adapt(model, params, b, cfg.inner_steps, cfg.inner_lr), in_dims=0)(both)
         return {k: p - adapted[k].mean(0) for k, p in params.items()}
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(OUTER_METHODS)}")
+
+
+def permute_targets(setting: EncodedSetting, seed: int) -> EncodedSetting:
+    """``setting`` with its accuracies shuffled among its architectures (a fixed permutation per
+    seed): inputs and target distribution unchanged, their link destroyed."""
+    perm = torch.randperm(len(setting), generator=torch.Generator().manual_seed(seed))
+    return dataclasses.replace(setting, y=setting.y[perm])
 
 
 class TaskSampler:
