@@ -133,6 +133,10 @@ def provenance_flags(result: Result) -> str:
         flags.append("unknown commit")
     if "data" not in result.provenance:
         flags.append("data not recorded")
+    chapter = chapters.registry().get(result.chapter)
+    if chapter is not None and result.provenance.get("chapter_version", 1) == chapter.version:
+        if problem := chapter.rederivation(result):
+            flags.append(problem)
     return "; ".join(flags) or "ok"
 
 

@@ -170,6 +170,21 @@ def _recorded(fn: Callable[[], Any]) -> Callable[[], tuple[Any, list[dict[str, s
     return part
 
 
+def _comparable(claims: list[Claim]) -> str:
+    """Claims as JSON text with numbers to 8 significant digits (NaN compares equal as text)."""
+
+    def rounded(value: Any) -> Any:
+        if isinstance(value, float):
+            return float(f"{value:.8g}")
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rounded(v) for v in value]
+        return value
+
+    return json.dumps(rounded([c.to_dict() for c in claims]), sort_keys=True)
+
+
 def _safe(key: str) -> str:
     """A step key as a file name (and as ``--steps`` matches it)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
@@ -274,6 +289,20 @@ class Chapter:
             raise ParameterError(f"no step is named {', '.join(unknown)} (this run's steps: {steps_seen}); "
                                  f"the run went to the end and its result is saved ({path})")
         return Result.load(path)
+
+    def rederivation(self, result: Result) -> str:
+        """'' when judging ``result``'s stored tables gives exactly its stored claims and checks
+        (numbers to 8 significant digits: stored tables keep 10), else what differs. A result judged
+        before its tables were stored can differ in the digits of an interval; its verdicts never may."""
+        if self.judge is None:
+            return "the chapter has no judge"
+        claims, checks = self.judge(result)
+        if [c.verdict for c in claims] != [c.verdict for c in result.claims] or \
+                [(c.id, c.passed) for c in checks] != [(c.id, c.passed) for c in result.checks]:
+            return "its verdicts do not follow from its stored tables"
+        if _comparable(claims) != _comparable(result.claims):
+            return "re-derived from its stored tables, its intervals differ in the last digits shown"
+        return ""
 
     def check_params(self, params: dict[str, Any]) -> None:
         """The chapter's own checks of a parameter combination (e.g. a budget larger than a
