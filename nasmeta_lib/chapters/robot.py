@@ -10,6 +10,8 @@ computed from these tables by :mod:`nasmeta_lib.claims.robot`.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -223,14 +225,11 @@ def theory_summary(theory: pd.DataFrame, proxy_theory: pd.DataFrame, info: pd.Da
 def run(params: dict, ctx: Context) -> Result:
     loaded = check(params)
     nb201_datasets = robot_nb201.available(params["settings"])
-    parts = [
-        ctx.step(f"setting-{key}", lambda key=key, t=t, m=m: run_setting(key, t, m, params))
-        for key, (t, m) in ctx.progress(loaded.items(), desc="settings", total=len(loaded))
-    ]
-    nb201 = [
-        ctx.step(f"nb201-test-{d}", lambda d=d: robot_nb201.run_dataset(d, loaded[f"nb201/{d}"][1], params))
-        for d in ctx.progress(nb201_datasets, desc="NB201 test lookup", total=len(nb201_datasets))
-    ]
+    # every setting, and every NB201 dataset's test look-up, is an independent part (seeded by its key)
+    parts = ctx.map([(f"setting-{key}", partial(run_setting, key, t, m, params)) for key, (t, m) in loaded.items()],
+                    desc="settings")
+    nb201 = ctx.map([(f"nb201-test-{d}", partial(robot_nb201.run_dataset, d, loaded[f"nb201/{d}"][1], params))
+                     for d in nb201_datasets], desc="NB201 test lookup")
     runs = pd.DataFrame([r for p in parts for r in p["runs"]])
     theory = pd.DataFrame([r for p in parts for r in p["theory"]])
     proxy_theory = pd.DataFrame([r for p in parts for r in p["proxy_theory"]])
