@@ -273,6 +273,34 @@ def teaching_pages() -> dict[str, bool]:
     return ready
 
 
+# The intro's learning path: page (under book/chapters/), what it adds to a newcomer's understanding.
+LEARNING_PATH = (
+    ("1", "primer", "every concept the chapters use, with figures drawn by code (30 min)"),
+    ("2", "tour", "the benchmarks themselves: sizes, accuracy distributions, rank transfer between tasks"),
+    ("3", "proxies", "the 13 zero-cost proxies computed live and checked against stored values"),
+    ("4", "nb360", "does NAS tuned on images transfer to other tasks? (start with the tabular part)"),
+    ("5", "robot", "combining proxies with Bayesian optimisation under a query budget"),
+    ("6", "gennas", "ranking by a few seconds of training on synthetic signals"),
+    ("7", "advantagenas", "supernets, sparse propagation and gradient estimators"),
+    ("8", "metalearning", "few-shot predictors with MAML, FOMAML and Reptile"),
+    ("lab", "lab_solutions", "write rank correlation, random search and regularised evolution yourself; compare "
+                             "with RoBoT (90 min)"),
+)
+
+
+def learning_path(ready: dict[str, bool]) -> str:
+    """The intro's learning-path table, linking the pages this build has (a partial build names the
+    others without a link, so the strict build never points at a missing page)."""
+    rows = ["| step | page | what it adds |", "|---|---|---|"]
+    for step, page, adds in LEARNING_PATH:
+        built = ready.get(page, (EXECUTED_DIR / f"{page}.ipynb").exists())  # teaching pages: did they execute
+        link = f"{{doc}}`chapters/{page}`" if built else f"`{page}` (not built in this copy of the book)"
+        if page == "primer":
+            link += " (and the {doc}`glossary`)"
+        rows.append(f"| {step} | {link} | {adds} |")
+    return "\n".join(rows) + "\n"
+
+
 def _chapter_entries() -> list[str]:
     registry = chapters.registry()
     ordered = [n for n in READING_ORDER if n in registry] + [n for n in registry if n not in READING_ORDER]
@@ -345,6 +373,7 @@ def write_generated_pages() -> None:
         prepare_for_readers(notebook)
     (BOOK_DIR / "data.md").write_text(data_page())
     (BOOK_DIR / "ledger.md").write_text(ledger_page())
+    (BOOK_DIR / "learning-path.md").write_text(learning_path(ready))
     (REPO_ROOT / "_toc.yml").write_text(toc(ready))
 
 

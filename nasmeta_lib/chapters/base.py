@@ -295,7 +295,7 @@ class Chapter:
         (numbers to 8 significant digits: stored tables keep 10), else what differs. A result judged
         before its tables were stored can differ in the digits of an interval; its verdicts never may."""
         if self.judge is None:
-            return "the chapter has no judge"
+            return ""  # its run set the claims itself: nothing to re-derive
         claims, checks = self.judge(result)
         if [c.verdict for c in claims] != [c.verdict for c in result.claims] or \
                 [(c.id, c.passed) for c in checks] != [(c.id, c.passed) for c in result.checks]:
