@@ -1,6 +1,6 @@
 """Seconds per search in the RoBoT chapter, and the quick profile end to end.
 
-Target (issue 3): the quick profile (3 settings, 3 seeds) runs in under 3 minutes on 2 CPU cores.
+Project target: the quick profile (3 settings, 3 seeds) runs in under 3 minutes on 2 CPU cores.
 Run: ``python perf/robot_speed.py``. Uses a fresh results folder so nothing is reloaded.
 """
 
