@@ -36,8 +36,9 @@ def test_committed_verdicts_are_rederived_from_their_tables(path: Path):
 
 
 def test_a_verdict_that_does_not_follow_from_the_tables_is_caught():
-    path = next(p for p in COMMITTED if p.parent.name == "robot")
-    result = Result.load(path)
+    current = [r for r in map(Result.load, COMMITTED)
+               if r.claims and r.provenance.get("chapter_version", 1) == chapters.get(r.chapter).version]
+    result = current[0]
     result.claims[0].verdict = "reproduced" if result.claims[0].verdict != "reproduced" else "not reproduced"
-    assert chapters.get("robot").rederivation(result) == "its verdicts do not follow from its stored tables"
+    assert chapters.get(result.chapter).rederivation(result) == "its verdicts do not follow from its stored tables"
     assert "do not follow" in book.provenance_flags(result)

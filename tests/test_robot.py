@@ -199,7 +199,7 @@ def test_tiny_run_produces_computed_claims(tmp_path, monkeypatch):
     result = get("robot").execute(
         "quick", progress=False, settings=["nb201/cifar10", "tnb101_macro/jigsaw"], seeds=2, budget=8, budget_tnb=8
     )
-    assert {c.id for c in result.claims} == {"robot.beats-best-proxy", "robot.transnas", "robot.nb201"}
+    assert {c.id for c in result.claims} == {"robot.beats-best-proxy", "robot.transnas", "robot.nb201", "robot.transfer"}
     assert {c.id for c in result.checks} == {"robot.theorem1", "robot.budget"} and all(c.passed for c in result.checks)
     runs = result.tables["runs"]
     assert (runs.loc[runs["family"] != "single proxy, top-1", "queries"] == 8).all()
@@ -207,6 +207,7 @@ def test_tiny_run_produces_computed_claims(tmp_path, monkeypatch):
     assert set(result.tables["normalisation"]["setting"]) == {"nb201/cifar10", "tnb101_macro/jigsaw"}
     # budgets differ from the paper's, so the paper-number claims are not judged
     assert {c.verdict for c in result.claims if c.id in ("robot.nb201", "robot.transnas")} == {"not run"}
+    assert next(c for c in result.claims if c.id == "robot.transfer").verdict == "not run"  # no transfer task
     beats = next(c for c in result.claims if c.id == "robot.beats-best-proxy")
     assert {c.method for c in beats.controls} == {"random", "REA"}
     # the verdicts are re-derived from the stored tables alone
@@ -225,3 +226,96 @@ def test_nb201_part_is_inconclusive_when_the_pool_cannot_hold_the_papers_cell():
     assert row["random verdict"] == row["REA verdict"] == "not reproduced"
     tables["nb201_pool"]["ceiling_percentile"] = 99.2  # the pool's best cell is below the threshold
     assert claims.nb201_parts(Result("robot", "t", {}, tables=tables)).iloc[0]["verdict"] == "inconclusive"
+
+
+def product_pool(values: int = 5, positions: int = 3) -> SearchPool:
+    """Every genotype of ``positions`` slots with ``values`` ops each; accuracy rewards op 0 in slot 0."""
+    genotypes = np.array(np.meshgrid(*[range(values)] * positions, indexing="ij")).reshape(positions, -1).T
+    accuracy = np.where(genotypes[:, 0] == 0, 90.0, 10.0) + genotypes.sum(axis=1) * 0.01
+    return SearchPool("toy/product", ("m0", "m1"), np.zeros((len(genotypes), 2)), accuracy, genotypes.astype(np.int16))
+
+
+def test_reinforce_learns_towards_the_rewarded_op_and_spends_exactly_the_budget():
+    pool = product_pool()
+    first, last = [], []
+    for seed in range(3):
+        outcome = SEARCHERS["reinforce"](pool, 30, np.random.default_rng(seed), learning_rate=0.1)
+        assert len(outcome.queried) == len(set(outcome.queried)) == 30
+        rewarded = pool.genotypes[outcome.queried, 0] == 0
+        first.append(rewarded[:10].mean())
+        last.append(rewarded[-10:].mean())
+    assert np.mean(last) > np.mean(first) + 0.2  # drawn more often once learned (a flipped gradient: less often)
+    again = SEARCHERS["reinforce"](pool, 30, np.random.default_rng(2), learning_rate=0.1)
+    assert again.queried == outcome.queried
+
+
+def test_reinforce_maps_draws_to_the_nearest_pool_member_and_fills_when_stuck():
+    pool = product_pool()
+    keep = np.random.default_rng(1).choice(len(pool), 30, replace=False)
+    sampled = SearchPool("toy/sampled", pool.proxy_names, pool.proxies[keep], pool.accuracy[keep], pool.genotypes[keep])
+    outcome = SEARCHERS["reinforce"](sampled, 30, np.random.default_rng(0), samples_per_query=1)
+    assert sorted(outcome.queried) == list(range(30))  # every member, via nearest neighbours, then filled
+    assert outcome.info["draws"] == 30 and outcome.info["random_fill"] > 0
+
+
+def fake_proxy_table(where, seed: int = 0) -> None:
+    """A complete all-cell proxy table in the stored layout: snip tracks CIFAR-10 accuracy, the
+    other columns are noise (real parts take hours; the search code only needs the layout)."""
+    import json
+
+    from nasmeta_lib import benchmarks
+    from nasmeta_lib.benchmarks import nb201_proxies
+
+    rng = np.random.default_rng(seed)
+    acc = benchmarks.load("nb201_full", "cifar10").frame.set_index("nb201_index")["accuracy"].sort_index().to_numpy()
+    cells = np.arange(nb201_proxies.N_CELLS)
+    columns = {c: rng.normal(size=len(cells)) for c in nb201_proxies.COLUMNS}
+    columns["snip"] = acc + rng.normal(scale=1.0, size=len(cells))
+    frame = pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells, **columns})
+    where.mkdir(parents=True, exist_ok=True)
+    for i, rows in enumerate(np.array_split(cells, nb201_proxies.N_PARTS)):
+        frame.iloc[rows].to_parquet(nb201_proxies.part_path(i, where), index=False)
+        nb201_proxies.provenance_path(i, where).write_text(json.dumps({"part": i, "seed": nb201_proxies.SEED}))
+
+
+def test_full_space_and_transfer_need_the_complete_proxy_table(tmp_path, monkeypatch):
+    from nasmeta_lib.chapters.robot import check
+
+    monkeypatch.setenv("NASMETA_NB201_PROXIES", str(tmp_path / "empty"))
+    for override in ({"nb201_space": "full"}, {"transfer_tasks": ["darcy"]}):
+        params = get("robot").resolve("quick", {"settings": ["nb201/cifar10"], **override})
+        with pytest.raises(ParameterError, match="proxy table of every NB201 cell, which is not complete"):
+            check(params)
+    with pytest.raises(ParameterError, match="transfer_tasks"):
+        get("robot").resolve("quick", {"transfer_tasks": ["cifar10"]})
+
+
+@pytest.mark.slow
+def test_full_space_search_and_transfer_run_end_to_end(tmp_path, monkeypatch):
+    fake_proxy_table(tmp_path / "table")
+    monkeypatch.setenv("NASMETA_NB201_PROXIES", str(tmp_path / "table"))
+    result = get("robot").execute("quick", progress=False, settings=["nb201/cifar10"], seeds=2, budget=20,
+                                  nb201_space="full", transfer_tasks=["ninapro"], metrics=["snip", "grasp", "jacov"])
+    pools = result.tables["nb201_pool"]
+    assert (pools["pool"] == 15_625).all() and (pools["space"] == "full").all() and len(pools) == 3
+    assert (pools["ceiling_percentile"] == 100.0).all()
+    runs = result.tables["nb201_runs"]
+    assert {"RoBoT", "random", "REA", "REINFORCE"} <= set(runs["method"])
+    transfer = result.tables["transfer_runs"]
+    assert set(transfer["method"]) >= {"RoBoT", claims.SHUFFLED, "random"} and set(transfer["task"]) == {"ninapro"}
+    assert set(result.tables["transfer_metrics"]["metric"]) == {"snip", "grasp", "jacov"}
+    transfer_claim = next(c for c in result.claims if c.id == "robot.transfer")
+    assert [c.method for c in transfer_claim.controls] == [claims.SHUFFLED]
+    again, _ = get("robot").judge(Result.from_json(result.to_json()))
+    assert [c.verdict for c in again] == [c.verdict for c in result.claims]
+
+
+def test_transfer_is_inconclusive_when_shuffled_proxies_also_beat_random_search():
+    def runs(shuffled_gain: float) -> Result:
+        rows = [{"task": "darcy", "method": m, "seed": s, "percentile": base + gain + 0.1 * s}
+                for s in range(10) for m, base, gain in (("RoBoT", 90.0, 5.0), ("random", 90.0, 0.0),
+                                                         (claims.SHUFFLED, 90.0, shuffled_gain))]
+        return Result("robot", "t", {}, tables={"transfer_runs": pd.DataFrame(rows)})
+
+    assert claims.transfer_parts(runs(0.0)).iloc[0]["verdict"] == "reproduced"
+    assert claims.transfer_parts(runs(3.0)).iloc[0]["verdict"] == "inconclusive"

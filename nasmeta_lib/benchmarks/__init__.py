@@ -131,10 +131,11 @@ def _parquet_path(s: Setting) -> Path:
 
 
 @lru_cache(maxsize=None)
-def _frame(benchmark: str, task: str) -> pd.DataFrame:
+def _frame(benchmark: str, task: str, derived: str) -> pd.DataFrame:
     """The parsed table of a setting, from the parquet cache when that verifies (else parsed
     again from the verified source and the cache rewritten: a damaged or swapped cache file
-    never yields wrong numbers)."""
+    never yields wrong numbers). ``derived`` (the benchmark's derived key, e.g. the proxy
+    table's fingerprint) keys the in-memory copy too, so a table completed meanwhile is seen."""
     s = setting(benchmark, task)
     path = _parquet_path(s)
     stamp = _cache_stamp(s)
@@ -201,7 +202,7 @@ def load(benchmark: str, task: str | None = None) -> BenchmarkTable:
         task = tasks[0]
     s = setting(benchmark, task)
     note_use(source(s.source).file(s.file))  # the result being computed read this file (maybe via the cache)
-    frame = _frame(benchmark, task).copy()
+    frame = _frame(benchmark, task, REGISTRY[benchmark].derived_key(task)).copy()
     for col in ("ops", "adjacency"):  # parquet gives numpy arrays; the API promises lists
         frame[col] = [list(v.tolist() if hasattr(v, "tolist") else v) for v in frame[col]]
     return BenchmarkTable(s, frame)

@@ -73,9 +73,11 @@ def part_intervals(parts: pd.DataFrame, threshold: float, quantity: str, title: 
     each with its interval over seeds, against the rule's threshold (dashed); an unbounded
     interval (too few seeds) is drawn without bars."""
     style()
-    series = {"RoBoT": parts["RoBoT"], "random": parts["random interval"], "REA": parts["REA interval"]}
+    controls = [c.removesuffix(" interval") for c in parts.columns if c.endswith(" interval")]
+    series = {"RoBoT": parts["RoBoT"], **{name: parts[f"{name} interval"] for name in controls}}
+    offsets = np.linspace(-0.2, 0.2, len(series)) if len(series) > 1 else [0.0]
     fig, ax = plt.subplots(figsize=(max(6.5, 0.5 * len(parts) + 3), 4.2))
-    for offset, (name, intervals) in zip((-0.2, 0.0, 0.2), series.items()):
+    for offset, (name, intervals) in zip(offsets, series.items()):
         x = [i + offset for i in range(len(parts))]
         est = [iv.estimate for iv in intervals]
         err = np.array([[iv.estimate - iv.low for iv in intervals], [iv.high - iv.estimate for iv in intervals]])
