@@ -14,7 +14,8 @@ import time
 import pandas as pd
 import torch
 
-from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
+from nasmeta_lib.models import FNO2d, WideResNet
+from nasmeta_lib.models.cells import TaskCellNetwork
 from nasmeta_lib.compute import device, one_cpu_thread
 from nasmeta_lib.models.training import Recipe, fit, n_parameters
 from nasmeta_lib.searchers.darts import darts_search
@@ -50,7 +51,7 @@ def main() -> None:
         "WRN-16-4 (batch 8)": (lambda: WideResNet(3, 1, dense=True), one("sgd", 1e-3, 8), problem.loss),
         "FNO (batch 20)": (lambda: FNO2d(3, 1), one("adam", 1e-3, 20), problem.loss),
         "NB201 conv3x3 cell (batch 16)": (
-            lambda: CellNetwork(3, 1, ("nor_conv_3x3",) * 6, dense=True, cells_per_stage=args.cells_per_stage),
+            lambda: TaskCellNetwork(3, 1, ("nor_conv_3x3",) * 6, dense=True, cells_per_stage=args.cells_per_stage),
             one("sgd", 0.1, 16), problem.mean_loss),
     }
     rows = []
@@ -71,7 +72,7 @@ def main() -> None:
             fit(model, x[:8], y[:8], loss, recipe, 0)  # warm-up (cudnn autotuning, allocator)
             timed(name, n_parameters(model) / 1e6, lambda: fit(model, x, y, loss, recipe, 0))
         timed("DARTS supernet (batch 16)", float("nan"), lambda: darts_search(
-            lambda: CellNetwork(3, 1, None, dense=True, cells_per_stage=args.cells_per_stage).to(dev), x, y,
+            lambda: TaskCellNetwork(3, 1, None, dense=True, cells_per_stage=args.cells_per_stage).to(dev), x, y,
             problem.mean_loss, one("sgd", 0.1, 16), 0.1, 0))
 
 

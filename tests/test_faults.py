@@ -18,47 +18,16 @@ import torch
 from torch import nn
 
 from nasmeta_lib import benchmarks, book, chapters, run as runner
-from nasmeta_lib.chapters import Chapter, Context
 from nasmeta_lib.chapters.base import _digest
 from nasmeta_lib.cli import main
 from nasmeta_lib.data import DataError, fetch_file, source
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.proxies import score
 from nasmeta_lib.proxies.base import ProxyInputError, random_batch
-from nasmeta_lib.results import Claim, Result, ResultFileError, result_path
+from nasmeta_lib.results import Result, ResultFileError, result_path
+from toy_chapter import chapter_version, crash_fixed, toy_chapter
 
-CALLS: list[str] = []
-
-
-def _run(params, ctx: Context) -> Result:
-    values = []
-    for i in range(3):
-        def work(i=i):
-            CALLS.append(f"step{i}")
-            if params["fail_at"] == i:
-                raise RuntimeError("interrupted")
-            if i == 0 and params["read_data"]:
-                return {"value": len(benchmarks.load("nb101", "cifar10"))}
-            return {"value": i * params["scale"]}
-        values.append(ctx.step(f"step-{i}", work)["value"])
-    return Result("faulty", "", params, claims=[Claim("f.sum", "sum", "> 0", str(sum(values)), "reproduced")],
-                  metrics={"sum": sum(values)}, tables={"values": pd.DataFrame({"v": values})})
-
-
-def _check(params) -> None:
-    if params["scale"] > 1000:
-        raise ParameterError(f"scale {params['scale']} is larger than the pool (1000)")
-
-
-FAULTY = Chapter(
-    name="faulty", title="Faulty", order=99, paper="-", claim="-",
-    params=(Param("scale", "int", "scale", low=1), Param("fail_at", "int", "step to fail at (-1: none)", low=-1),
-            Param("read_data", "bool", "step 0 reads a benchmark table"), Param("share", "float", "a share", low=0.0)),
-    profiles={"quick": {"scale": 1, "fail_at": -1, "read_data": False, "share": 0.5},
-              "full": {"scale": 10, "fail_at": -1, "read_data": False, "share": 0.5}},
-    run=_run,
-    check=_check,
-)
+FAULTY, CALLS = toy_chapter("faulty")
 
 
 @pytest.fixture
@@ -147,21 +116,15 @@ def _fail_at_step_2(results) -> tuple[dict, object]:
 
 def _finish(**overrides) -> Result:
     """Rerun after 'fixing the crash' (the same parameters, the failure switched off)."""
-    object.__setattr__(FAULTY, "run", lambda p, ctx: _run({**p, "fail_at": -1}, ctx))
-    try:
+    with crash_fixed(FAULTY):
         return FAULTY.execute("quick", scale=5, fail_at=2, **overrides)
-    finally:
-        object.__setattr__(FAULTY, "run", _run)
 
 
 def test_checkpoint_folder_names_the_chapter_version(results):
     params, partial = _fail_at_step_2(results)
     assert partial.name == f"{result_path('faulty', 'quick', params).stem}-v1"
-    object.__setattr__(FAULTY, "version", 2)
-    try:
+    with chapter_version(FAULTY, 2):
         assert FAULTY.partial_dir("quick", params).name.endswith("-v2")
-    finally:
-        object.__setattr__(FAULTY, "version", 1)
 
 
 def test_an_edited_checkpoint_value_is_recomputed_not_used(results, caplog):
@@ -189,12 +152,8 @@ def test_a_checkpoint_of_other_parameters_or_versions_is_not_used(results, caplo
     _, partial = _fail_at_step_2(results)
     other = FAULTY.partial_dir("quick", FAULTY.resolve("quick", {"scale": 7, "fail_at": 2}))
     shutil.copytree(partial, other)  # carried to the wrong folder
-    object.__setattr__(FAULTY, "run", lambda p, ctx: _run({**p, "fail_at": -1}, ctx))
-    try:
-        with caplog.at_level(logging.WARNING):
-            res = FAULTY.execute("quick", scale=7, fail_at=2)
-    finally:
-        object.__setattr__(FAULTY, "run", _run)
+    with crash_fixed(FAULTY), caplog.at_level(logging.WARNING):
+        res = FAULTY.execute("quick", scale=7, fail_at=2)
     assert res.metrics["sum"] == 21 and "written for" in caplog.text
 
 
@@ -416,11 +375,8 @@ def test_every_user_error_is_exit_2_with_one_line(results, capsys, argv):
 def test_a_result_records_the_data_files_it_read_also_when_resumed(results, cache):
     with pytest.raises(RuntimeError):
         FAULTY.execute("quick", read_data=True, fail_at=1)
-    object.__setattr__(FAULTY, "run", lambda p, ctx: _run({**p, "fail_at": -1}, ctx))
-    try:  # step 0, which read the table, comes back from its checkpoint
+    with crash_fixed(FAULTY):  # step 0, which read the table, comes back from its checkpoint
         res = FAULTY.execute("quick", read_data=True, fail_at=1)
-    finally:
-        object.__setattr__(FAULTY, "run", _run)
     assert CALLS == ["step0", "step1", "step1", "step2"]
     nb101 = source("suite_zero").file("zc_nasbench101.json")
     assert res.provenance["data"] == [{"source": "suite_zero", "file": nb101.name,

@@ -11,7 +11,8 @@ from nasmeta_lib.benchmarks.nb201 import OPS
 from nasmeta_lib.chapters import get
 from nasmeta_lib.chapters.base import StepsDone
 from nasmeta_lib.claims import nb360 as claims
-from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
+from nasmeta_lib.models import FNO2d, WideResNet
+from nasmeta_lib.models.cells import TaskCellNetwork
 from nasmeta_lib.models.training import Recipe, fit, n_parameters
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.results import Result
@@ -32,7 +33,7 @@ def test_model_sizes_match_the_paper_table7():
     assert n_parameters(WideResNet(3, 1, dense=True)) / 1e6 == pytest.approx(2.75, abs=0.005)
     assert n_parameters(FNO2d(3, 1)) / 1e6 == pytest.approx(1.19, abs=0.005)
     # NB201's largest cell (all 3x3 convs) on CIFAR-10 has 1.5315 M parameters
-    assert n_parameters(CellNetwork(3, 10, ("nor_conv_3x3",) * 6)) == 1_531_546
+    assert n_parameters(TaskCellNetwork(3, 10, ("nor_conv_3x3",) * 6)) == 1_531_546
 
 
 @pytest.mark.parametrize("dim,dense,shape,out", [
@@ -45,9 +46,9 @@ def test_wrn_and_cells_cover_1d_2d_point_and_dense(dim, dense, shape, out):
     x = torch.randn(*shape)
     n_out = out[1]
     wrn = WideResNet(shape[1], n_out, dim=dim, dense=dense, widen=1)
-    cell = CellNetwork(shape[1], n_out, ("nor_conv_3x3", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1",
-                                         "nor_conv_3x3"), dim=dim, dense=dense, channels=4, cells_per_stage=1)
-    supernet = CellNetwork(shape[1], n_out, None, dim=dim, dense=dense, channels=4, cells_per_stage=1)
+    cell = TaskCellNetwork(shape[1], n_out, ("nor_conv_3x3", "skip_connect", "avg_pool_3x3", "none", "nor_conv_1x1",
+                                             "nor_conv_3x3"), dim=dim, dense=dense, channels=4, cells_per_stage=1)
+    supernet = TaskCellNetwork(shape[1], n_out, None, dim=dim, dense=dense, channels=4, cells_per_stage=1)
     for model in (wrn, cell, supernet):
         assert model(x).shape == out
 
@@ -60,7 +61,7 @@ def test_fno_output_and_grid_check():
 
 def test_unknown_cell_op_is_rejected():
     with pytest.raises(ValueError):
-        CellNetwork(3, 1, ("conv_7x7",) * 6)
+        TaskCellNetwork(3, 1, ("conv_7x7",) * 6)
 
 
 def test_exponentiated_gradient_stays_on_the_simplex_and_moves_against_the_gradient():
@@ -87,13 +88,13 @@ def test_searchers_are_registered_and_random_search_is_seeded():
 def test_darts_search_returns_a_valid_cell_and_needs_a_supernet():
     x, y = torch.randn(8, 3, 8, 8), torch.randn(8, 1, 8, 8)
     recipe = Recipe("sgd", 0.05, 1, 4, grad_clip=5.0)
-    make = lambda: CellNetwork(3, 1, None, dense=True, channels=4, cells_per_stage=1)  # noqa: E731
+    make = lambda: TaskCellNetwork(3, 1, None, dense=True, channels=4, cells_per_stage=1)  # noqa: E731
     mse = torch.nn.functional.mse_loss
     found = darts_search(make, x, y, mse, recipe, arch_lr=0.1, seed=0)
     assert len(found.genotype) == 6 and set(found.genotype) <= set(OPS)
     np.testing.assert_allclose(np.sum(found.arch_weights, axis=1), 1.0, rtol=1e-5)
     with pytest.raises(ValueError, match="supernet"):
-        darts_search(lambda: CellNetwork(3, 1, ("skip_connect",) * 6, dense=True, channels=4, cells_per_stage=1),
+        darts_search(lambda: TaskCellNetwork(3, 1, ("skip_connect",) * 6, dense=True, channels=4, cells_per_stage=1),
                      x, y, mse, recipe, 0.1, 0)
 
 

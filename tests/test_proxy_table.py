@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from nasmeta_lib.proxies import random_batch, score
 from nasmeta_lib.proxies.shared import SHARED, score_together
 from nasmeta_lib.proxies import table
 
+COMMITTED = Path(__file__).resolve().parents[1] / "generated" / "nb201_proxies"
 # Shared passes re-associate nothing we know of; 1e-5 leaves room for kernels that do.
 RTOL = 1e-5
 CELLS = [
@@ -119,6 +121,20 @@ def test_compute_part_is_a_pure_function_and_shares_per_class_values(monkeypatch
     net = table.network(0, 0)
     for name in table.PER_CLASS:
         assert rep[name] == pytest.approx(score(name, net, table.batch(0), 0), rel=RTOL), name
+
+
+# cell 3 has 'none' edges the gradient proxies back-propagate through; ~10 CPU seconds a cell
+@pytest.mark.parametrize("rep", [3, pytest.param(0, marks=pytest.mark.slow)])
+def test_committed_part_recomputes_on_the_networks_built_today(rep):
+    """The committed table was computed on ``spaces.build("nb201", ...)`` networks: they must stay
+    the same (parameters created in the same order, same ops), or the table describes other ones."""
+    stored = pd.read_parquet(COMMITTED / "part-000.parquet").set_index("nb201_index").loc[rep]
+    assert json.loads((COMMITTED / "part-000.json").read_text())["seed"] == table.SEED
+    net = table.network(rep, table.SEED)
+    ours = {**score_together(net, table.batch(table.SEED), table.PER_CLASS, table.SEED),
+            **{name: score(name, net, table.batch(table.SEED), table.SEED) for name in table.PER_CELL}}
+    for name in COLUMNS:
+        assert ours[name] == pytest.approx(stored[name], rel=RTOL), name
 
 
 def test_done_parts_agree_with_suite_zero():

@@ -4,35 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
-from nasmeta_lib.chapters import Chapter, Context, StepsDone
-from nasmeta_lib.params import Param, ParameterError
-from nasmeta_lib.results import Claim, Result, param_hash, result_path
+from nasmeta_lib.chapters import StepsDone
+from nasmeta_lib.params import ParameterError
+from nasmeta_lib.results import Claim, param_hash, result_path
+from toy_chapter import chapter_version, crash_fixed, toy_chapter
 
-CALLS: list[str] = []
-
-
-def _run(params, ctx: Context) -> Result:
-    values = []
-    for i in range(3):
-        def work(i=i):
-            CALLS.append(f"step{i}")
-            if params["fail_at"] == i:
-                raise RuntimeError("interrupted")
-            return {"value": i * params["scale"]}
-        values.append(ctx.step(f"step-{i}", work)["value"])
-    return Result("toy", "", params, claims=[Claim("toy.sum", "sum is positive", "> 0", str(sum(values)), "reproduced")],
-                  metrics={"sum": sum(values)}, tables={"values": pd.DataFrame({"v": values})})
-
-
-TOY = Chapter(
-    name="toy", title="Toy", order=99, paper="-", claim="-",
-    params=(Param("scale", "int", "scale", low=1), Param("fail_at", "int", "step to fail at (-1: none)", low=-1)),
-    profiles={"quick": {"scale": 1, "fail_at": -1}, "full": {"scale": 10, "fail_at": -1}},
-    run=_run,
-)
+TOY, CALLS = toy_chapter("toy")
 
 
 def test_result_roundtrip_and_provenance():
@@ -41,7 +20,7 @@ def test_result_roundtrip_and_provenance():
     prov = res.provenance
     for key in ("git_sha", "params", "device", "versions", "seconds", "started", "finished"):
         assert key in prov
-    assert prov["params"] == {"scale": 2, "fail_at": -1}
+    assert prov["params"] == {"scale": 2, "fail_at": -1, "read_data": False, "share": 0.5}
     path = result_path("toy", "quick", res.params)
     assert path.name == f"quick-{param_hash(res.params)}.json"
     assert json.loads(path.read_text())["claims"][0]["verdict"] == "reproduced"
@@ -61,12 +40,8 @@ def test_interrupted_run_leaves_no_result_and_resumes_finished_steps():
     params = TOY.resolve("quick", {"scale": 5, "fail_at": 2})
     path = result_path("toy", "quick", params)
     assert not path.exists()
-    # Rerun with the same parameters after "fixing the crash": steps 0 and 1 are read back.
-    object.__setattr__(TOY, "run", lambda p, ctx: _run({**p, "fail_at": -1}, ctx))
-    try:
+    with crash_fixed(TOY):  # the same parameters again: steps 0 and 1 are read back
         res = TOY.execute("quick", scale=5, fail_at=2)
-    finally:
-        object.__setattr__(TOY, "run", _run)
     assert CALLS == ["step0", "step1", "step2", "step2"]
     assert res.metrics["sum"] == 15 and path.exists()
     assert not (path.parent / ".partial" / path.stem).exists()  # checkpoints cleaned after success
@@ -87,12 +62,9 @@ def test_a_result_of_an_older_chapter_version_is_recomputed_not_reused():
     CALLS.clear()
     first = TOY.execute("quick", scale=4)
     assert first.provenance["chapter_version"] == 1
-    object.__setattr__(TOY, "version", 2)  # the analysis changed
-    try:
+    with chapter_version(TOY, 2):  # the analysis changed
         assert TOY.saved("quick", TOY.resolve("quick", {"scale": 4})) is None
         second = TOY.execute("quick", scale=4)
-    finally:
-        object.__setattr__(TOY, "version", 1)
     assert CALLS == ["step0", "step1", "step2"] * 2 and second.provenance["chapter_version"] == 2
 
 

@@ -35,7 +35,6 @@ from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.predictors import PREDICTORS, PROXY_ONLY
 from nasmeta_lib.predictors import encodings, meta
 from nasmeta_lib.results import Result
-from nasmeta_lib.verdicts import RuleChange
 
 TRANSFER = meta.OUTER_METHODS + tuple(meta.CONTROLS)
 APPROACHES = ("scratch",) + TRANSFER

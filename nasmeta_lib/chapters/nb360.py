@@ -30,7 +30,6 @@ from nasmeta_lib.tasks import generated_darcy_note, load_darcy_generated, paper_
 from nasmeta_lib.tasks import tabular_transfer as tt
 from nasmeta_lib.tasks.darcy import DarcyConfig
 from nasmeta_lib.tasks.darcy_baselines import PAPER_COUNTERPART, DarcyBudget, DarcyProblem, baseline_methods
-from nasmeta_lib.verdicts import RuleChange
 
 PROXIES = ("flops", "params", "snip", "jacov", "grad_norm", "plain", "epe_nas", "fisher", "grasp", "l2_norm",
            "synflow", "nwot")
@@ -164,35 +163,6 @@ def run(params: dict, ctx: Context) -> Result:
     return Result(chapter="nb360", profile="", params=params, metrics=metrics, tables=tables, notes=notes)
 
 
-RULE_CHANGES = (
-    RuleChange(2, "nb360.table3", "moved to the sanity checks (nb360.table3-ranks, -gains): recomputing Table 3 "
-               "from Table 2 checks the paper's arithmetic, it is no experiment", before="partly"),
-    RuleChange(2, "nb360.rank-transfer", f"each of CIFAR-10, CIFAR-100, ImageNet16-120 vs NinaPro and Darcy over all "
-               f"15,625 cells, 95 % bootstrap interval over cells below {claims.WEAK_RHO} (weak), judged per pair; "
-               "vision pairs as controls (was: CIFAR-100 point values < 0.6 and vision pairs > 0.9 on the "
-               "~725-cell sample)", before="reproduced"),
-    RuleChange(2, "nb360.vision-agreement", f"new, split from nb360.rank-transfer: every vision pair's interval "
-               f"over all cells above {claims.STRONG_RHO}; a shuffled pair as control", before="none (new claim)"),
-    RuleChange(2, "nb360.op-preferences", f"Spearman of 30 per-edge op effects, bootstrap interval over cells "
-               f"below {claims.STRONG_RHO} per vision-diverse and NinaPro-Darcy pair; vision pairs as controls "
-               "(was: point Spearman of 5 edge-averaged effects below 0.9)", before="reproduced"),
-    RuleChange(2, "nb360.non-vision", "not run: training on NinaPro / FSD50K did not run (was 'partly' from "
-               "indirect tabular evidence, now under nb360.rank-transfer)", before="partly"),
-    RuleChange(2, "nb360.transfer-dims",
-               f"DARTS's % lower error than WRN, paired interval over test samples > {claims.CLEAR_GAIN_PCT:g}; "
-               "random search and the mean solution as controls; equal epochs; capped at inconclusive unless "
-               "the WRN is near its paper error (was: 'partly' when any searched or transferred cell beat the WRN, "
-               "a rule added after the v1 run, which its own rule had judged 'not reproduced')", before="partly"),
-    RuleChange(2, "nb360.experts",
-               f"FNO's % lower error than DARTS, paired interval > {claims.CLEAR_GAIN_PCT:g}, at equal epochs "
-               "(was FNO 100 vs cells 8 epochs, point values); the mean solution in FNO's place as control; "
-               "under-training cap", before="reproduced"),
-    RuleChange(2, "nb360.small-budget", f"two-sided: random cell search's gain over the WRN within 0 +- "
-               f"{claims.SMALL_GAIN_PCT:g} % (interval inside; not reproduced when wholly outside, either way) "
-               "(was one-sided gain <= 5 %, passing whenever NAS did worse); the mean solution as control; "
-               "under-training cap", before="reproduced"),
-)
-
 _QUICK = {
     "seed": 0, "proxy": "auto", "search_budgets": [5, 10, 25, 50, 100], "search_repeats": 100, "bootstrap": 100,
     "darcy_run": True, "darcy_solve_resolution": 49, "darcy_subsample": 2,  # 25x25: an FFT-friendly size
@@ -244,5 +214,5 @@ CHAPTER = Chapter(
     run=run,
     judge=claims.judge,
     version=2,
-    rule_changes=RULE_CHANGES,
+    rule_changes=claims.RULE_CHANGES,
 )

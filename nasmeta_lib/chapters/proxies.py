@@ -19,10 +19,9 @@ import pandas as pd
 from nasmeta_lib import benchmarks, compute, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.params import Param
-from nasmeta_lib.claims.proxies import TARGET_RHO, judge
+from nasmeta_lib.claims.proxies import RULE_CHANGES, TARGET_RHO, judge
 from nasmeta_lib.proxies import INPUTS, NASLIB_FAILURE, PROXIES, make_batch, score_archs
 from nasmeta_lib.results import Result
-from nasmeta_lib.verdicts import RuleChange
 
 TASKS = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}  # classes, image size
 
@@ -180,9 +179,5 @@ CHAPTER = Chapter(
     run=run,
     judge=judge,
     version=2,
-    rule_changes=(
-        RuleChange(2, "proxies.*", "agreement with the stored values is a check of our implementation, not a "
-                   "claim of a paper: the 12 claims became checks; main input real CIFAR-10 images (was random)",
-                   before="7 reproduced, 4 partly, 1 not reproduced"),
-    ),
+    rule_changes=RULE_CHANGES,
 )

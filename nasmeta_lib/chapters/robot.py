@@ -24,7 +24,7 @@ from nasmeta_lib.params import Param, ParameterError
 from nasmeta_lib.results import Result
 from nasmeta_lib.searchers import SEARCHERS, baselines, robot  # noqa: F401  (imports register the searchers)
 from nasmeta_lib.searchers.pool import NORMALISATIONS, SearchOutcome, SearchPool, proxy_scores, seeded_rng
-from nasmeta_lib.verdicts import RuleChange, bootstrap_mean
+from nasmeta_lib.verdicts import bootstrap_mean
 
 SUITE_ZERO = ("nb101", "nb201", "nb301", "tnb101_micro", "tnb101_macro")
 PAPER_METRICS = ["grad_norm", "snip", "grasp", "fisher", "synflow", "jacov"]  # official code's default set
@@ -350,26 +350,5 @@ CHAPTER = Chapter(
     judge=claims.judge,
     check=check,
     version=3,
-    rule_changes=(
-        RuleChange(3, "robot.nb201", "the full profile searches all 15,625 cells with the project's proxy table and "
-                   "CIFAR-10 test accuracy as the objective, REINFORCE joins the table; the rule is unchanged; was: "
-                   "the Suite-Zero pool, where the pool's best cell capped what any method could find", "partly"),
-        RuleChange(3, "robot.transfer", "new: RoBoT with CIFAR-10 proxies on NinaPro and Darcy over all cells, minus "
-                   "random search, per task, RoBoT on shuffled proxies as the negative control", "not run"),
-        RuleChange(2, "robot.beats-best-proxy", "per setting, RoBoT minus the best single metric's top-T (chosen in "
-                   "hindsight per setting) paired over seeds, Bonferroni over settings, all_of ('on every benchmark'), "
-                   "random search and REA as controls; was: mean percentile over settings, which both controls passed",
-                   "reproduced"),
-        RuleChange(2, "robot.transnas", "replaces robot.tnb-micro: all 14 TransNAS tasks, rank as a multiple of "
-                   "random search's rank in the same space (paper: full space; ours: the pool), per task, no averaging, "
-                   "random search and REA as controls; was: signed mean percentile gap over 5 micro tasks, full-space "
-                   "ranks against pool ranks", "reproduced"),
-        RuleChange(2, "robot.nb201", "found cell's full-space test percentile (all-cell tables) as a share of the "
-                   "paper's RoBoT-over-REA gain, per dataset, intervals over seeds, random search and REA controls; a "
-                   "pool that cannot reach the threshold is inconclusive; was: validation percentile in the pool >= 99",
-                   "partly"),
-        RuleChange(2, "robot.theorem1", "now a sanity check: the bound follows by pigeonhole from rho_k as computed",
-                   "reproduced"),
-        RuleChange(2, "robot.robust", "removed: the mean rank among methods is a descriptive table", "not reproduced"),
-    ),
+    rule_changes=claims.RULE_CHANGES,
 )

@@ -1,7 +1,10 @@
-"""Trainable models: the WRN backbone (1D/2D, point/dense), the FNO expert, NB201-style cell networks."""
+"""Trainable models: the WRN backbone (1D/2D, point/dense) and the FNO expert.
 
-from nasmeta_lib.models.cells import CellNetwork
+The NB201-style cell networks of NAS-Bench-360's tasks are in :mod:`nasmeta_lib.models.cells`
+(not imported here: they build on :mod:`nasmeta_lib.spaces`, which uses this package's layers).
+"""
+
 from nasmeta_lib.models.fno import FNO2d
 from nasmeta_lib.models.wrn import WideResNet
 
-__all__ = ["CellNetwork", "FNO2d", "WideResNet"]
+__all__ = ["FNO2d", "WideResNet"]

@@ -1,6 +1,6 @@
 """DARTS-style differentiable search on the NB201 cell, for 1D/2D point and dense tasks.
 
-The supernet (``CellNetwork(genotype=None)``) mixes all ops on every edge. As in NAS-Bench-360's
+The supernet (``TaskCellNetwork(genotype=None)``) mixes all ops on every edge. As in NAS-Bench-360's
 GAEA PC-DARTS, weights and architecture are updated alternately on two halves of the training
 data (first-order), and the architecture update is GAEA's exponentiated gradient: multiply each
 edge's op weights by exp(-lr * gradient) and renormalise, which keeps them on the simplex and
@@ -16,7 +16,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from nasmeta_lib.models.cells import CellNetwork
+from nasmeta_lib.models.cells import TaskCellNetwork
 from nasmeta_lib.models.training import LossFn, Recipe, batches, seed_everything
 from nasmeta_lib.searchers import SEARCHERS
 
@@ -36,13 +36,13 @@ def exponentiated_gradient_step(weights: torch.Tensor, grad: torch.Tensor, lr: f
 
 
 @SEARCHERS.register("darts")
-def darts_search(make_supernet: Callable[[], CellNetwork], x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn,
+def darts_search(make_supernet: Callable[[], TaskCellNetwork], x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn,
                  recipe: Recipe, arch_lr: float, seed: int, progress=None) -> DartsResult:
     """Search on (x, y): even-indexed rows train weights, odd-indexed rows train the architecture."""
     gen = seed_everything(seed)
     net = make_supernet()
     if net.genotype is not None:
-        raise ValueError("darts_search needs a supernet: build CellNetwork with genotype=None")
+        raise ValueError("darts_search needs a supernet: build TaskCellNetwork with genotype=None")
     x_w, y_w, x_a, y_a = x[0::2], y[0::2], x[1::2], y[1::2]
     opt = recipe.optimizer_for(net.weight_parameters())
     sched = recipe.scheduler_for(opt)

@@ -14,6 +14,7 @@ machine mixes the cost of a step with the load of other work.
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 import time
@@ -26,15 +27,17 @@ from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.compute import device
 from nasmeta_lib.data import digits
 from nasmeta_lib.searchers.estimators import ArchOptimizer, make
-from nasmeta_lib.spaces.nb201 import CellNetwork, NB201Network, make_op
+from nasmeta_lib.spaces.nb201 import Cell, CellNetwork, NB201Network, make_op
 
 
 class MixedEdge(nn.Module):
     """All candidate ops of one edge; the forward pass runs only those the sample marks."""
 
-    def __init__(self, ops: tuple[str, ...], C: int):
+    def __init__(self, ops: tuple[str, ...], C_in: int, C_out: int, stride: int, affine: bool = True,
+                 track_running_stats: bool = True, dim: int = 2):
         super().__init__()
-        self.ops = nn.ModuleList(make_op(name, C, C, 1, affine=False) for name in ops)
+        self.ops = nn.ModuleList(make_op(name, C_in, C_out, stride, affine, track_running_stats, dim=dim)
+                                 for name in ops)
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[bool], constant_inactive: bool) -> torch.Tensor:
         out = sum(op(x) * gates[k] for k, op in enumerate(self.ops) if computed[k])
@@ -43,23 +46,18 @@ class MixedEdge(nn.Module):
         return out
 
 
-class SuperCell(nn.Module):
-    """The NB201 cell with a mixed edge per edge; reads the current path from its network."""
+class SuperCell(Cell):
+    """The NB201 cell with a mixed edge per edge (BatchNorm without affine parameters); reads the
+    current path from its network."""
 
     def __init__(self, ops: tuple[str, ...], C: int):
-        super().__init__()
-        self.edges = nn.ModuleList(MixedEdge(ops, C) for _ in nb201.EDGES)
+        super().__init__(("mixed",) * len(nb201.EDGES), C, C, affine=False,
+                         op_table={"mixed": functools.partial(MixedEdge, ops)})
         self.path: tuple[torch.Tensor, list[list[bool]], bool] | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gates, computed, constant = self.path
-        nodes = [x]
-        for target in range(1, nb201.N_NODES):
-            nodes.append(sum(
-                edge(nodes[s], gates[i], computed[i], constant)
-                for i, (edge, (s, t)) in enumerate(zip(self.edges, nb201.EDGES)) if t == target
-            ))
-        return nodes[-1]
+        return super().forward(x, gates, computed, [constant] * len(self.edge_ops))
 
 
 class SuperNet(CellNetwork):
@@ -67,7 +65,7 @@ class SuperNet(CellNetwork):
 
     def __init__(self, ops: tuple[str, ...], C: int, N: int, num_classes: int = 10):
         self.op_names = tuple(ops)
-        super().__init__(lambda width: SuperCell(self.op_names, width), C, N, num_classes)
+        super().__init__(lambda C_in, C_out: SuperCell(self.op_names, C_out), C, N, num_classes)
 
     def set_path(self, gates: torch.Tensor, computed: torch.Tensor, constant_inactive: bool) -> None:
         flags = computed.cpu().tolist()

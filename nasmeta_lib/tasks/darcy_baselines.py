@@ -22,7 +22,8 @@ import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks.nb201 import to_string
-from nasmeta_lib.models import CellNetwork, FNO2d, WideResNet
+from nasmeta_lib.models import FNO2d, WideResNet
+from nasmeta_lib.models.cells import TaskCellNetwork
 from nasmeta_lib.models.training import Recipe, fit, n_parameters, predict
 from nasmeta_lib.searchers.darts import darts_search
 from nasmeta_lib.searchers.random_search import random_search
@@ -143,7 +144,7 @@ def baseline_methods(problem: Callable[[], DarcyProblem], budget: DarcyBudget, s
     """
 
     def cell_net(genotype):
-        return lambda: CellNetwork(3, 1, genotype, dim=2, dense=True, channels=budget.cell_channels,
+        return lambda: TaskCellNetwork(3, 1, genotype, dim=2, dense=True, channels=budget.cell_channels,
                                    cells_per_stage=budget.cells_per_stage)
 
     def timed(method: str, search: str, epochs: int, fn: Callable[[], tuple[list[float], int, str]]
