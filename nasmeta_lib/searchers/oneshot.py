@@ -120,9 +120,11 @@ def _cifar10_train() -> tuple[np.ndarray, np.ndarray]:
     return cifar10.load("train")
 
 
+@lru_cache(maxsize=1)
 def search_data(split_seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The two halves of the CIFAR-10 training set: ``train`` for the weights, ``valid`` for the
-    architecture (uint8 images and labels; the test set is never searched on)."""
+    architecture (uint8 images and labels; the test set is never searched on). Cached: the searches
+    of one process share one copy (read only)."""
     images, labels = _cifar10_train()
     halves = cifar10.search_split(split_seed)
     return {name: (images[idx], labels[idx]) for name, idx in zip(("train", "valid"), halves)}
