@@ -65,7 +65,7 @@ def main() -> None:
         params = chapter.CHAPTER.resolve(profile)
         cfg = chapter._config(params, params["estimators"][0], params["seed"])
         rows = oneshot.step_costs(cfg, params["estimators"], args.repeats, torch.device("cpu"), clock=time.process_time)
-        weight, arch = oneshot.weight_and_arch_steps(params["supernet_steps"], params["warmup"])
+        _, weight, arch = oneshot.step_counts(params["supernet_steps"], params["warmup"])
         per_step, evaluation = train_costs(params)
         print(f"\n{profile}: C={cfg.C}, N={cfg.N}, batch {cfg.batch_size}; {weight} weight + {arch} architecture "
               f"steps per search, {params['train_steps']} training steps, {params['test_images']} test images")
@@ -77,7 +77,8 @@ def main() -> None:
             print(f"{r['estimator']:14s} {r['weight_step_seconds']:20.4f} {r['arch_step_seconds']:18.4f} {one:19.1f}")
         train = len(rows) * params["supernet_seeds"] * (params["train_steps"] * per_step + evaluation)
         print(f"training a found cell: {per_step:.4f} CPU s per step, test evaluation {evaluation:.2f} CPU s")
-        costs = (3 + args.repeats) * sum(r["weight_step_seconds"] + r["arch_step_seconds"] for r in rows)
+        # the chapter's own step-cost table: 3 untimed + cost_repeats timed rounds, before the workers start
+        costs = (3 + params["cost_repeats"]) * sum(r["weight_step_seconds"] + r["arch_step_seconds"] for r in rows)
         tabular = tabular_seconds(params) if args.tabular else float("nan")
         estimates.append((profile, params["workers"], search + train, costs, tabular))
     print(f"\n{'profile':8s} {'workers':>7s} {'searches+training':>18s} {'step costs':>11s} {'tabular':>9s} "

@@ -31,8 +31,9 @@ def test_profiles_validate():
 
 def test_paper_sized_search_has_the_official_epochs():
     paper, sized = claims.PAPER_SEARCH, paper_sized()
-    weight, arch = oneshot.weight_and_arch_steps(sized["supernet_steps"], sized["warmup"])
+    warm, weight, arch = oneshot.step_counts(sized["supernet_steps"], sized["warmup"])
     epoch = paper["images_per_half"] / paper["batch_size"]
+    assert warm / epoch == pytest.approx(paper["warmup_epochs"], rel=0.01)
     assert weight / epoch == pytest.approx(paper["epochs"], rel=0.01)
     assert arch / epoch == pytest.approx(paper["epochs"] - paper["warmup_epochs"], rel=0.01)
     assert (sized["supernet_C"], sized["supernet_N"]) == (paper["C"], paper["N"])
@@ -82,7 +83,7 @@ def test_tiny_run_end_to_end():
     notes = " ".join(result.notes)
     assert result.metrics["device"] in notes
     # the scale is stated from the parameters: 20 steps with the paper's warm-up share, batch 16
-    weight, arch = oneshot.weight_and_arch_steps(20, result.params["warmup"])
+    _, weight, arch = oneshot.step_counts(20, result.params["warmup"])
     assert f"{weight:,} weight steps" in notes and f"{arch:,} architecture steps" in notes
     assert "C=2 (paper 16)" in notes and "batch 16 (paper 64)" in notes and "200 CIFAR-10 test images" in notes
     for fig in (plots.convergence(result.tables["convergence"]), plots.expected_path(result.tables["expected_path"]),

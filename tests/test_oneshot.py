@@ -150,11 +150,13 @@ def test_search_batches_are_seeded_and_continue_past_an_epoch():
     assert set(torch.cat(first[:2]).tolist()) != set(torch.cat(first[2:4]).tolist())
 
 
-def test_weight_and_arch_steps_split_the_iterations_as_the_search_does():
+def test_step_counts_split_the_iterations_as_the_search_does():
     cfg = oneshot.SearchConfig("reinforce", steps=14, warmup=0.4, C=2, batch_size=8, eval_every=1)
     out = oneshot.search(cfg, torch.device("cpu"))
-    last = out["records"][-1]
-    assert (last["weight_steps"], last["arch_step"]) == oneshot.weight_and_arch_steps(14, 0.4) == (9, 5)
+    first, last = out["records"][0], out["records"][-1]
+    assert oneshot.step_counts(14, 0.4) == (5, 9, 5)
+    assert (first["weight_steps"], first["arch_step"]) == (5, 0)  # recorded where the warm-up ends
+    assert (last["weight_steps"], last["arch_step"]) == (9, 5)
 
 
 @pytest.mark.parametrize("name", list(estimators.ESTIMATORS))

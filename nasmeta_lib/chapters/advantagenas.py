@@ -258,9 +258,8 @@ def _scale_notes(params: dict) -> list[str]:
     """Where this run's search differs from the official one, computed from its parameters."""
     paper, b = claims.PAPER_SEARCH, params["batch_size"]
     half = paper["images_per_half"]
-    weight, arch = oneshot.weight_and_arch_steps(params["supernet_steps"], params["warmup"])
-    warm = int(params["warmup"] * params["supernet_steps"])
-    p_weight, p_arch = oneshot.weight_and_arch_steps(paper_sized()["supernet_steps"], paper_sized()["warmup"])
+    warm, weight, arch = oneshot.step_counts(params["supernet_steps"], params["warmup"])
+    _, p_weight, p_arch = oneshot.step_counts(paper_sized()["supernet_steps"], paper_sized()["warmup"])
     gpu = " ".join(f"-p {k} {v}" for k, v in paper_sized().items())
     real = [s for s in params["tabular_settings"] if s.startswith(claims.REAL_PREFIX)]
     shown = [s for s in params["tabular_settings"] if s not in real]
@@ -375,9 +374,10 @@ CHAPTER = Chapter(
             "supernet_N": 1, "batch_size": 32, "weight_lr": 0.1, "arch_lr": 0.05, "eval_every": 5, "train_steps": 50,
             "test_images": 1000, "score_task": "cifar10", "cost_repeats": 10, "workers": 1,
         },
-        # Sized from per-step CPU seconds measured at C=8, N=1, batch 64 on a loaded 2-core machine
-        # (perf/advantagenas_step_costs.py: 0.12 s per weight step, 0.05-0.19 s per architecture step):
-        # 18 searches of about 12 CPU minutes, 2 workers, plus the tabular part: about 2.5 h on 2 free cores.
+        # Sized from CPU seconds measured on a loaded 2-core machine by perf/advantagenas_step_costs.py
+        # (C=8, N=1, batch 64: 0.14 s per weight step, 0.06-0.19 s per architecture step): 18 searches
+        # of 11-16 CPU minutes plus 1.3 for the found cell's training, the tabular part 2.5 CPU minutes;
+        # with 2 workers about 2.2 h on 2 free cores (target: at most 3 h).
         "full": {
             "estimators": list(ESTIMATORS), "seed": 0, "include_none": True,
             "tabular_settings": ["nb201_full/cifar10", "nb201_full/cifar100", "nb201_full/ninapro",

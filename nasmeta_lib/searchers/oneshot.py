@@ -106,12 +106,13 @@ def _cosine(lr: float, t: int, total: int) -> float:
     return lr * 0.5 * (1 + math.cos(math.pi * min(t, total) / max(total, 1)))
 
 
-def weight_and_arch_steps(steps: int, warmup: float) -> tuple[int, int]:
-    """How :func:`search` splits ``steps`` iterations: weight steps only during the warm-up, then
-    weight and architecture steps alternate (architecture first)."""
+def step_counts(steps: int, warmup: float) -> tuple[int, int, int]:
+    """How :func:`search` splits ``steps`` iterations: ``(warm-up, weight, architecture)`` step
+    counts. The warm-up trains weights only, then weight and architecture steps alternate
+    (architecture first); the weight steps include the warm-up's."""
     warm = int(warmup * steps)
     arch = (steps - warm + 1) // 2
-    return steps - arch, arch
+    return warm, steps - arch, arch
 
 
 @lru_cache(maxsize=1)
@@ -164,8 +165,7 @@ class Search:
         self.theta = torch.zeros(1, len(nb201.EDGES), len(cfg.ops), device=dev, requires_grad=True)
         self.est = make(cfg.estimator)
         self.a_opt = ArchOptimizer(self.theta, cfg.arch_lr)
-        self.warm = int(cfg.warmup * cfg.steps)
-        self.arch_total = weight_and_arch_steps(cfg.steps, cfg.warmup)[1]
+        self.warm, _, self.arch_total = step_counts(cfg.steps, cfg.warmup)
         self.loss_fn = nn.CrossEntropyLoss()
         self.weight_steps = self.arch_steps = 0
         self.net.train()
