@@ -183,8 +183,8 @@ def _step_costs(params: dict, ctx: Context) -> pd.DataFrame:
 def _supernet(params: dict, ctx: Context) -> list[dict]:
     configs = [_config(params, est, params["seed"] + s)
                for s in range(params["supernet_seeds"]) for est in params["estimators"]]
-    jobs = [(f"supernet-{c.estimator}-seed{c.seed}", _search_and_train, (c, params["train_steps"], params["test_images"]))
-            for c in configs]
+    training = (params["train_steps"], params["test_images"])
+    jobs = [(f"supernet-{c.estimator}-seed{c.seed}", _search_and_train, (c, *training)) for c in configs]
     return _run_jobs(ctx, jobs, params["workers"], "supernet searches")
 
 
