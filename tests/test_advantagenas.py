@@ -6,17 +6,19 @@ import pandas as pd
 import pytest
 
 from nasmeta_lib.chapters import get
+from nasmeta_lib.chapters.advantagenas import paper_sized
 from nasmeta_lib.claims import advantagenas as claims
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.plots import advantagenas as plots
 from nasmeta_lib.results import VERDICTS, Result
+from nasmeta_lib.searchers import oneshot
 
 matplotlib.use("Agg")
 
 TINY = dict(
     estimators=["reinforce", "advantagenas", "random"], tabular_settings=["nb201_full/cifar100", "additive/cifar100"],
     tabular_seeds=3, tabular_iterations=30, moment_thetas=2, moment_samples=500, expected_steps=3, supernet_seeds=2,
-    supernet_steps=20, supernet_C=2, batch_size=16, eval_every=2, train_steps=10, cost_repeats=3,
+    supernet_steps=20, supernet_C=2, batch_size=16, eval_every=2, train_steps=10, test_images=200, cost_repeats=3,
 )
 
 
@@ -24,6 +26,23 @@ def test_profiles_validate():
     chapter = get("advantagenas")
     for profile in chapter.profiles:
         chapter.resolve(profile)
+    chapter.resolve("full", paper_sized())  # the documented GPU-sized search is a valid run
+
+
+def test_paper_sized_search_has_the_official_epochs():
+    paper, sized = claims.PAPER_SEARCH, paper_sized()
+    warm, weight, arch = oneshot.step_counts(sized["supernet_steps"], sized["warmup"])
+    epoch = paper["images_per_half"] / paper["batch_size"]
+    assert warm / epoch == pytest.approx(paper["warmup_epochs"], rel=0.01)
+    assert weight / epoch == pytest.approx(paper["epochs"], rel=0.01)
+    assert arch / epoch == pytest.approx(paper["epochs"] - paper["warmup_epochs"], rel=0.01)
+    assert (sized["supernet_C"], sized["supernet_N"]) == (paper["C"], paper["N"])
+
+
+def test_every_profile_uses_the_real_cifar10_table_as_a_tabular_reward():
+    chapter = get("advantagenas")
+    for profile in ("quick", "full"):
+        assert "nb201_full/cifar10" in chapter.resolve(profile)["tabular_settings"], profile
 
 
 @pytest.mark.parametrize("bad", [{"estimators": ["darts"]}, {"tabular_settings": ["nb201/cifar10"]},
@@ -45,20 +64,28 @@ def test_the_control_and_the_method_must_be_searched():
 
 def test_tiny_run_end_to_end():
     result = get("advantagenas").execute("quick", progress=False, **TINY)
-    ids = {c.id for c in result.claims}
-    assert ids == {"advantagenas.variance", "advantagenas.tabular-convergence",
-                   "advantagenas.found-accuracy-vs-time", "advantagenas.final-cell"}
-    assert all(c.verdict in VERDICTS for c in result.claims)
+    verdict = {c.id: c.verdict for c in result.claims}
+    assert set(verdict) == {"advantagenas.variance", "advantagenas.tabular-convergence",
+                            "advantagenas.found-accuracy-vs-time", "advantagenas.final-cell"}
+    assert all(v in VERDICTS for v in verdict.values())
+    # the quick profile's supernet search is far below the paper's: its claims are not judged
+    assert verdict["advantagenas.found-accuracy-vs-time"] == verdict["advantagenas.final-cell"] == "not run"
     checks = {c.id: c for c in result.checks}
     assert checks["advantagenas.expected-step-identity"].passed and checks["advantagenas.time-axis"].passed
     # PARSEC, GDAS and ProxylessNAS were not searched: "best among the four" cannot be reproduced
     assert all(c.verdict != "reproduced" for c in result.claims)
     found = result.tables["found_cells"]
     assert len(found) == 6 and found["test_accuracy"].between(0, 100).all()
+    assert found["trained_accuracy"].between(0, 100).all()
     assert set(result.tables["step_cost"]["estimator"]) == set(TINY["estimators"])
     assert (result.tables["step_cost"][["weight_step_seconds", "arch_step_seconds"]] > 0).all().all()
     assert "reinforce (oracle baseline)" in set(result.tables["moments"]["estimator"])
-    assert result.metrics["device"] in result.notes[1]
+    notes = " ".join(result.notes)
+    assert result.metrics["device"] in notes
+    # the scale is stated from the parameters: 20 steps with the paper's warm-up share, batch 16
+    _, weight, arch = oneshot.step_counts(20, result.params["warmup"])
+    assert f"{weight:,} weight steps" in notes and f"{arch:,} architecture steps" in notes
+    assert "C=2 (paper 16)" in notes and "batch 16 (paper 64)" in notes and "200 CIFAR-10 test images" in notes
     for fig in (plots.convergence(result.tables["convergence"]), plots.expected_path(result.tables["expected_path"]),
                 plots.moments(result.tables["moments"]),
                 plots.found_accuracy(result.tables["supernet_trace"], result.params["score_task"])):
@@ -110,6 +137,14 @@ def test_random_search_passing_the_same_rule_makes_it_inconclusive():
     result = _stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": 4})
     claim = {c.id: c for c in claims.judge(result)[0]}["advantagenas.found-accuracy-vs-time"]
     assert claim.verdict == "inconclusive" and claim.controls[0].verdict == "reproduced"
+
+
+def test_a_smaller_profile_leaves_the_search_claims_not_run():
+    result = _stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": -2})
+    result.profile = "quick"
+    v = _verdicts(result)
+    assert v["advantagenas.found-accuracy-vs-time"] == v["advantagenas.final-cell"] == "not run"
+    assert v["advantagenas.variance"] == v["advantagenas.tabular-convergence"] == "reproduced"
 
 
 def test_synthetic_tables_are_shown_not_judged():

@@ -1,9 +1,13 @@
 """Estimators, the exact tabular problem and the sparse-propagation supernet."""
 
+import time
+
+import numpy as np
 import pytest
 import torch
 
 from nasmeta_lib.benchmarks import nb201
+from nasmeta_lib.data import cifar10
 from nasmeta_lib.searchers import SEARCHERS, estimators, oneshot, tabular
 
 torch.set_num_threads(1)
@@ -117,6 +121,44 @@ def test_gate_gradient_is_the_edge_credit():
     assert g[:, [0, 1, 3, 4]].abs().sum() == 0 and g[:, 2].abs().sum() > 0
 
 
+def test_search_batches_are_normalised_cifar10_images_from_the_seeded_halves():
+    """Weights and architecture see disjoint halves of CIFAR-10's training set, 25,000 images each."""
+    data = oneshot.search_data(split_seed=0)
+    (wx, wy), (ax, ay) = data["train"], data["valid"]
+    assert wx.shape == ax.shape == (25_000, 32, 32, 3) and wx.dtype == np.uint8
+    weights, arch = cifar10.search_split(0)
+    images, labels = cifar10.load("train")
+    assert np.array_equal(wx, images[weights]) and np.array_equal(ay, labels[arch])
+    assert not set(weights.tolist()) & set(arch.tolist())
+    s = oneshot.Search(oneshot.SearchConfig("advantagenas", C=2, batch_size=16), torch.device("cpu"))
+    for batches, (half_x, half_y) in ((s.train, (wx, wy)), (s.valid, (ax, ay))):
+        x, y = next(batches)
+        assert x.shape == (16, 3, 32, 32) and x.dtype == torch.float32 and y.shape == (16,)
+        assert abs(float(x.mean())) < 0.5 and 0.5 < float(x.std()) < 1.5  # normalised, not raw pixels
+        # each image is one of its half's, with its own label
+        raw = cifar10.to_tensor(half_x).flatten(1)
+        rows = [int(torch.cdist(img.flatten()[None], raw).argmin()) for img in x[:3]]
+        assert torch.allclose(raw[rows], x[:3].flatten(1)) and (torch.from_numpy(half_y[rows]) == y[:3]).all()
+
+
+def test_search_batches_are_seeded_and_continue_past_an_epoch():
+    half = (np.zeros((40, 32, 32, 3), np.uint8), np.arange(40))
+    first = [y for _, (_, y) in zip(range(5), oneshot._endless(half, 16, 3, torch.device("cpu")))]
+    again = [y for _, (_, y) in zip(range(5), oneshot._endless(half, 16, 3, torch.device("cpu")))]
+    assert all((a == b).all() for a, b in zip(first, again))
+    assert all(len(y) == 16 for y in first)  # 2 full batches per epoch, then the next epoch
+    assert set(torch.cat(first[:2]).tolist()) != set(torch.cat(first[2:4]).tolist())
+
+
+def test_step_counts_split_the_iterations_as_the_search_does():
+    cfg = oneshot.SearchConfig("reinforce", steps=14, warmup=0.4, C=2, batch_size=8, eval_every=1)
+    out = oneshot.search(cfg, torch.device("cpu"))
+    first, last = out["records"][0], out["records"][-1]
+    assert oneshot.step_counts(14, 0.4) == (5, 9, 5)
+    assert (first["weight_steps"], first["arch_step"]) == (5, 0)  # recorded where the warm-up ends
+    assert (last["weight_steps"], last["arch_step"]) == (9, 5)
+
+
 @pytest.mark.parametrize("name", list(estimators.ESTIMATORS))
 def test_supernet_search_runs_for_every_estimator(name):
     cfg = oneshot.SearchConfig(name, steps=12, warmup=0.5, C=2, N=1, batch_size=16, eval_every=2)
@@ -125,6 +167,13 @@ def test_supernet_search_runs_for_every_estimator(name):
     assert 0 <= out["records"][-1]["nb201_index"] < nb201.N_ARCHS
 
 
-def test_train_cell_returns_a_percentage():
-    acc = oneshot.train_cell(nb201.ops_of_index(9930), steps=5, C=2, N=1, dev=torch.device("cpu"))
-    assert 0.0 <= acc <= 100.0
+def test_step_costs_can_count_cpu_seconds():
+    cfg = oneshot.SearchConfig("advantagenas", C=2, batch_size=8)
+    rows = oneshot.step_costs(cfg, ["advantagenas", "random"], 3, torch.device("cpu"), clock=time.process_time)
+    assert [r["estimator"] for r in rows] == ["advantagenas", "random"]
+    assert all(r["weight_step_seconds"] > 0 and r["arch_step_seconds"] > 0 for r in rows)
+
+
+def test_train_cell_returns_a_percentage_of_the_test_images():
+    acc = oneshot.train_cell(nb201.ops_of_index(9930), steps=5, C=2, N=1, test_images=200, dev=torch.device("cpu"))
+    assert 0.0 <= acc <= 100.0 and (acc * 2).is_integer()  # a count out of 200 images

@@ -5,9 +5,10 @@ candidate op (the ops come from :mod:`nasmeta_lib.spaces.nb201`). A step samples
 and computes only that op (plus ProxylessNAS's second candidate); every cell shares the sample,
 as in the paper. Weights and architecture alternate after a warm-up, following the official code:
 the weights take Nesterov SGD (momentum 0.9, weight decay 5e-4, cosine learning rate, gradient
-clipping 1.0) on the ``train`` split, the architecture Adam (beta1 0.5, weight decay 0.003,
-cosine learning rate) on the ``valid`` split. Every estimator gets the same weight optimiser and
-the same number of steps. Time axes come from step counts times per-step costs measured one
+clipping 1.0) on one half of CIFAR-10's training set, the architecture Adam (beta1 0.5, weight
+decay 0.003, cosine learning rate) on the other half (:func:`nasmeta_lib.data.cifar10.search_split`,
+25,000 images each, as in the official code; no augmentation). Every estimator gets the same
+weight optimiser and the same number of steps. Time axes come from step counts times per-step costs measured one
 step at a time in one process (:func:`step_costs`), not from wall clock, which on a shared
 machine mixes the cost of a step with the load of other work.
 """
@@ -18,14 +19,17 @@ import functools
 import math
 import statistics
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 
+import numpy as np
 import torch
 from torch import nn
 
 from nasmeta_lib.benchmarks import nb201
 from nasmeta_lib.compute import device
-from nasmeta_lib.data import digits
+from nasmeta_lib.data import cifar10
 from nasmeta_lib.searchers.estimators import ArchOptimizer, make
 from nasmeta_lib.spaces.nb201 import Cell, CellNetwork, NB201Network, make_op
 
@@ -89,6 +93,7 @@ class SearchConfig:
     arch_lr: float = 0.01
     eval_every: int = 25  # architecture steps between recorded argmax cells
     include_none: bool = True
+    split_seed: int = 0  # which 25k/25k halves of the CIFAR-10 training set (the same for every run compared)
 
     @property
     def ops(self) -> tuple[str, ...]:
@@ -97,6 +102,40 @@ class SearchConfig:
 
 def _cosine(lr: float, t: int, total: int) -> float:
     return lr * 0.5 * (1 + math.cos(math.pi * min(t, total) / max(total, 1)))
+
+
+def step_counts(steps: int, warmup: float) -> tuple[int, int, int]:
+    """How :func:`search` splits ``steps`` iterations: ``(warm-up, weight, architecture)`` step
+    counts. The warm-up trains weights only, then weight and architecture steps alternate
+    (architecture first); the weight steps include the warm-up's."""
+    warm = int(warmup * steps)
+    arch = (steps - warm + 1) // 2
+    return warm, steps - arch, arch
+
+
+@lru_cache(maxsize=1)
+def _cifar10_train() -> tuple[np.ndarray, np.ndarray]:
+    """CIFAR-10's 50,000 training images (uint8), read once per process: every search shares them."""
+    return cifar10.load("train")
+
+
+@lru_cache(maxsize=1)
+def search_data(split_seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The two halves of the CIFAR-10 training set: ``train`` for the weights, ``valid`` for the
+    architecture (uint8 images and labels; the test set is never searched on). Cached: the searches
+    of one process share one copy (read only)."""
+    images, labels = _cifar10_train()
+    halves = cifar10.search_split(split_seed)
+    return {name: (images[idx], labels[idx]) for name, idx in zip(("train", "valid"), halves)}
+
+
+def _endless(data: tuple[np.ndarray, np.ndarray], batch_size: int, seed: int,
+             dev: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Normalised full mini-batches on ``dev``, epoch after epoch, each epoch reshuffled."""
+    rng = np.random.default_rng(seed)
+    while True:
+        for x, y in cifar10.batches(*data, batch_size, seed=int(rng.integers(2**32)), drop_last=True):
+            yield x.to(dev), y.to(dev)
 
 
 def _sync(dev: torch.device) -> None:
@@ -114,18 +153,17 @@ class Search:
     def __init__(self, cfg: SearchConfig, dev: torch.device):
         self.cfg, self.dev = cfg, dev
         torch.manual_seed(cfg.seed)
-        data = {k: v.to(dev) for k, v in digits.load(seed=0).items()}
+        data = search_data(cfg.split_seed)
         self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.train = digits.batches(data["train"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed))
-        self.valid = digits.batches(data["valid"], cfg.batch_size, torch.Generator().manual_seed(cfg.seed + 1))
+        self.train = _endless(data["train"], cfg.batch_size, cfg.seed, dev)
+        self.valid = _endless(data["valid"], cfg.batch_size, cfg.seed + 1, dev)
         self.net = SuperNet(cfg.ops, cfg.C, cfg.N).to(dev)
         self.w_opt = torch.optim.SGD(self.net.parameters(), lr=cfg.weight_lr, momentum=0.9, nesterov=True,
                                      weight_decay=5e-4)
         self.theta = torch.zeros(1, len(nb201.EDGES), len(cfg.ops), device=dev, requires_grad=True)
         self.est = make(cfg.estimator)
         self.a_opt = ArchOptimizer(self.theta, cfg.arch_lr)
-        self.warm = int(cfg.warmup * cfg.steps)
-        self.arch_total = (cfg.steps - self.warm + 1) // 2
+        self.warm, _, self.arch_total = step_counts(cfg.steps, cfg.warmup)
         self.loss_fn = nn.CrossEntropyLoss()
         self.weight_steps = self.arch_steps = 0
         self.net.train()
@@ -192,13 +230,16 @@ def search(cfg: SearchConfig, dev: torch.device | None = None) -> dict:
     return {"config": asdict(cfg), "records": records, "theta": s.theta.detach().cpu()[0].tolist()}
 
 
-def step_costs(cfg: SearchConfig, estimators: list[str], repeats: int, dev: torch.device | None = None) -> list[dict]:
+def step_costs(cfg: SearchConfig, estimators: list[str], repeats: int, dev: torch.device | None = None,
+               clock: Callable[[], float] = time.perf_counter) -> list[dict]:
     """Seconds per weight step and per architecture step of each estimator, measured in this process
     one step at a time, estimators interleaved round by round (so a burst of load elsewhere hits
     all of them), after a few untimed steps; the median over ``repeats`` rounds.
 
     A weight step does the same work whatever the estimator (train one sampled path), so its cost
     is the median over all of them: differences between estimators there could only be noise.
+    ``clock`` is wall time by default (it counts a GPU's work); ``time.process_time`` gives this
+    process's CPU seconds, which other work on a shared CPU inflates less.
     """
     dev = dev or device()
     searches = {e: Search(replace(cfg, estimator=e), dev) for e in estimators}
@@ -211,33 +252,42 @@ def step_costs(cfg: SearchConfig, estimators: list[str], repeats: int, dev: torc
         for e, s in searches.items():
             for kind, step in (("weight", s.weight_step), ("arch", s.arch_step)):
                 _sync(dev)
-                start = time.perf_counter()
+                start = clock()
                 step()
                 _sync(dev)
-                times[(e, kind)].append(time.perf_counter() - start)
+                times[(e, kind)].append(clock() - start)
     weight = statistics.median(t for e in estimators for t in times[(e, "weight")])
     return [{"estimator": e, "weight_step_seconds": weight, "arch_step_seconds": statistics.median(times[(e, "arch")]),
              "repeats": repeats} for e in estimators]
 
 
 def train_cell(ops: tuple[str, ...] | list[str], steps: int, C: int = 8, N: int = 1, seed: int = 0,
-               lr: float = 0.1, batch_size: int = 64, dev: torch.device | None = None) -> float:
-    """Our own short evaluation of a found cell: train it from scratch on train+valid, test accuracy (%)."""
+               lr: float = 0.1, batch_size: int = 64, test_images: int = 10_000,
+               dev: torch.device | None = None) -> float:
+    """Our own short evaluation of a found cell: train it from scratch on CIFAR-10's 50,000 training
+    images for ``steps`` mini-batches, then its accuracy (%) on ``test_images`` test images.
+
+    The test images are a seeded sample (seed 0) of the test set, the same for every cell, since the
+    test set is stored class by class. A short training ranks cells only roughly; the NB201 table's
+    200-epoch accuracy is the paper's score.
+    """
     dev = dev or device()
     torch.manual_seed(seed)
-    data = {k: v.to(dev) for k, v in digits.load(seed=0).items()}
-    fit = digits.Split(torch.cat([data["train"].x, data["valid"].x]), torch.cat([data["train"].y, data["valid"].y]))
     net = NB201Network(tuple(ops), C=C, N=N, num_classes=10).to(dev)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     loss_fn = nn.CrossEntropyLoss()
     net.train()
-    for t, (x, y) in zip(range(steps), digits.batches(fit, batch_size, torch.Generator().manual_seed(seed))):
+    for t, (x, y) in zip(range(steps), _endless(_cifar10_train(), batch_size, seed, dev)):
         for group in opt.param_groups:
             group["lr"] = _cosine(lr, t, steps)
         opt.zero_grad(set_to_none=True)
         loss_fn(net(x), y).backward()
         opt.step()
+    images, labels = cifar10.load("test")
+    pick = np.sort(np.random.default_rng(0).permutation(len(labels))[:test_images])
     net.eval()
+    correct = 0
     with torch.no_grad():
-        pred = net(data["test"].x).argmax(-1)
-    return float((pred == data["test"].y).float().mean() * 100)
+        for x, y in cifar10.batches(images[pick], labels[pick], 500, seed=None):
+            correct += int((net(x.to(dev)).argmax(-1) == y.to(dev)).sum())
+    return 100.0 * correct / len(pick)
