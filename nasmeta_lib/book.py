@@ -161,7 +161,8 @@ VERDICT_FIGURE = "ledger-verdicts.svg"
 
 
 def write_verdict_figure(frame: pd.DataFrame) -> str:
-    """Draw the ledger's overview figure beside the page; returns its file name."""
+    """Draw the ledger's overview figure beside the page (claims of chapters with a result, as
+    the summary table counts them); returns its file name."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,7 +171,8 @@ def write_verdict_figure(frame: pd.DataFrame) -> str:
     from nasmeta_lib.plots.ledger import verdict_overview
 
     words = {mark: verdict for verdict, mark in VERDICT_MARKS.items()}
-    verdicts = frame.assign(chapter=frame["name"], verdict=frame["verdict"].map(words))  # short names on the axis
+    judged = frame[frame["result file"] != ""]  # a chapter without a result has no claims to count
+    verdicts = judged.assign(chapter=judged["name"], verdict=judged["verdict"].map(words))  # short names on the axis
     fig = verdict_overview(verdicts, [v for v in VERDICTS if v in VERDICT_MARKS], VERDICT_MARKS)
     fig.savefig(BOOK_DIR / VERDICT_FIGURE, metadata={"Date": None})
     plt.close(fig)
