@@ -122,7 +122,8 @@ def _reading(r) -> str:
     if r.rho_of_magnitudes - r.rho > 0.05:
         return f"sign convention: magnitudes agree better (rho {r.rho_of_magnitudes:.2f})"
     if r.ratio_spread < 0.05:
-        return "a constant factor apart: same ranking up to scale"
+        return (f"a near-constant factor apart (stored/ours ratio spread {r.ratio_spread:.1%}): the remaining rank "
+                "differences are between architectures of near-equal value")
     if math.isfinite(r.rho_real_minus_random) and abs(r.rho_real_minus_random) > 0.05:
         return f"depends on the input batch (real minus random input: {r.rho_real_minus_random:+.2f})"
     return "not explained by failures, sign, scale or input kind: implementation or initialisation difference"
