@@ -355,3 +355,10 @@ def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
     claim = _nb201(result, "cifar10")
     assert claim.verdict == "reproduced" and claim.controls[0].method == "random score"
     assert claim.controls[0].verdict == "not reproduced" and claim.interval.n == 200
+
+
+def test_input_claim_is_not_run_without_compared_cells():
+    result = _nb101_result("full", (0.86, 0.8, 0.91), (0.4, 0.25, 0.52))
+    result.params |= {"image_sources": ["cifar10", "noise"], "compare_archs": 0}
+    claim = next(c for c in judge(result)[0] if c.id == "gennas.input-agnostic")
+    assert claim.verdict == "not run" and "compare_archs = 0" in claim.ours

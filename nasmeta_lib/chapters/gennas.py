@@ -391,7 +391,7 @@ CHAPTER = Chapter(
         Param("seed", "int", "seed for sampling, initialisation and signals", low=0),
     ),
     profiles={
-        "lab": {"n_archs": 12, "compare_archs": 0, "iters": 40, "search_population": 0, "search_eval_archs": 10,
+        "lab": {"image_sources": ["cifar10"], "n_archs": 12, "compare_archs": 0, "iters": 40, "search_population": 0, "search_eval_archs": 10,
                 "tnb_archs": 0, "nb101_archs": 0},
         "quick": {"task": "nb101_searched", "image_sources": ["cifar10", "noise"], "cell_bn": "official", "n_archs": 30,
                   "compare_archs": 30, "iters": 50, "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False,

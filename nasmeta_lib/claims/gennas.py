@@ -133,9 +133,9 @@ def _nb201(result: Result, dataset: str) -> Claim:
 
 def _input(result: Result) -> Claim:
     p = result.params
-    if len(p["image_sources"]) < 2:
+    if len(p["image_sources"]) < 2 or not p["compare_archs"]:
         return verdicts.not_run("gennas.input-agnostic", STATEMENTS["input"], PAPERS["input"],
-                                "one input source in this run")
+                                "one input source scored in this run (one image source or compare_archs = 0)")
     a, b = p["image_sources"][:2]
     scores = result.tables["nb201_scores"]
     iv = rho_difference(-scores[f"gennas_loss@{b}"], -scores[f"gennas_loss@{a}"], scores["acc_cifar10"],
