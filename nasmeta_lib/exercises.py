@@ -246,10 +246,10 @@ _guide(Guide(
         Exercise(
             title="How many training iterations does the score need?",
             commands=("nasmeta run gennas -p iters 10 -p n_archs 15 -p search_population 0 -p search_eval_archs 10 "
-                      "-p tnb_archs 0 -p nb101_archs 0",
+                      "-p compare_archs 0 -p tnb_archs 0 -p nb101_archs 0",
                       "nasmeta run gennas -p iters 100 -p n_archs 15 -p search_population 0 -p search_eval_archs 10 "
-                      "-p tnb_archs 0 -p nb101_archs 0"),
-            seconds=(29, 133),
+                      "-p compare_archs 0 -p tnb_archs 0 -p nb101_archs 0"),
+            seconds=(28, 89),
             change="Train each of 15 NB201 cells for 10, then 100 iterations (the paper: 100), skipping the task "
                    "search and the other spaces to keep it short.",
             look_at="'NB201: GenNAS beside every zero-cost proxy' (Spearman rho with its bootstrap interval) and "

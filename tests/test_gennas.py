@@ -15,7 +15,7 @@ from nasmeta_lib.gennas.grouped import GroupedCellNetwork
 from nasmeta_lib.gennas.heads import GenNASModel
 from nasmeta_lib.gennas.images import input_batch
 from nasmeta_lib.gennas.presets import PRESETS
-from nasmeta_lib.gennas.score import score_cells, score_models
+from nasmeta_lib.gennas.score import CELL_BN, nb201_network, score_cells, score_models
 from nasmeta_lib.gennas.search import evolve, mutate, random_task
 from nasmeta_lib.gennas.signals import Basis, TaskConfig, basis_maps, build_targets
 from nasmeta_lib.gennas.train import TrainConfig, train_and_score
@@ -76,6 +76,19 @@ def test_targets_follow_the_config_and_the_seed():
     assert TaskConfig.from_dict(task.to_dict()) == task
 
 
+def test_cifar10_source_is_a_seeded_batch_of_real_normalised_training_images():
+    from nasmeta_lib.data import cifar10
+
+    batch = input_batch("cifar10", 16, 32, seed=4)
+    assert batch.shape == (16, 3, 32, 32) and torch.equal(batch, input_batch("cifar10", 16, 32, seed=4))
+    assert not torch.equal(batch, input_batch("cifar10", 16, 32, seed=5))
+    # undoing the standard normalisation gives 8-bit pixels: real images, not synthetic values
+    pixels = (batch * torch.tensor(cifar10.STD).view(1, 3, 1, 1) + torch.tensor(cifar10.MEAN).view(1, 3, 1, 1)) * 255
+    assert torch.allclose(pixels, pixels.round(), atol=1e-3) and pixels.min() > -1e-3 and pixels.max() < 255 + 1e-3
+    assert abs(float(batch.mean())) < 0.5 and 0.5 < float(batch.std()) < 1.5
+    assert batch.std(dim=(0, 2, 3)).min() > 0.3  # every channel varies: images, not a constant
+
+
 def test_bad_bases_and_configs_are_rejected():
     with pytest.raises(ValueError, match="unknown signal basis"):
         Basis("stripes")
@@ -118,25 +131,49 @@ def _copy_into_group(group: GroupedCellNetwork, k: int, single: GenNASModel) -> 
         put(g_head[0], s_head[0]), put(g_head[1], s_head[1])
 
 
-def test_grouped_network_computes_what_the_individual_networks_compute():
+def _cell_bns(net: torch.nn.Module) -> list[torch.nn.BatchNorm2d]:
+    """The BatchNorm layers inside the network's cells (not stem, reductions or heads)."""
+    cells = [m for m in net.modules() if type(m).__name__ in ("Cell", "GroupedCell")]
+    return [m for c in cells for m in c.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+
+def test_official_cell_bn_has_no_affine_and_no_running_stats_inside_cells_only():
+    for net in (nb201_network(ARCHS[0], C=4, N=2, cell_bn="official"),
+                GroupedCellNetwork(ARCHS, C=4, N=2, **CELL_BN["official"])):
+        inside = _cell_bns(net)
+        assert inside and all(not bn.affine and not bn.track_running_stats and bn.running_mean is None for bn in inside)
+        outside = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d) and all(m is not b for b in inside)]
+        assert outside and all(bn.affine and bn.track_running_stats for bn in outside)  # stem, reductions, head
+    affine = _cell_bns(nb201_network(ARCHS[0], C=4, N=2, cell_bn="affine"))
+    assert affine and all(bn.affine and bn.track_running_stats for bn in affine)
+    with pytest.raises(ValueError, match="cell BatchNorm"):
+        nb201_network(ARCHS[0], C=4, N=2, cell_bn="frozen")
+
+
+@pytest.mark.parametrize("cell_bn", tuple(CELL_BN))
+def test_grouped_network_computes_what_the_individual_networks_compute(cell_bn):
     torch.manual_seed(0)
-    singles = [GenNASModel(spaces.build("nb201", a, C=4, N=2), (6, 5, 3)) for a in ARCHS]
-    group = GroupedCellNetwork(ARCHS, C=4, N=2, out_channels=(6, 5, 3))
+    singles = [GenNASModel(nb201_network(a, C=4, N=2, cell_bn=cell_bn), (6, 5, 3)) for a in ARCHS]
+    group = GroupedCellNetwork(ARCHS, C=4, N=2, out_channels=(6, 5, 3), **CELL_BN[cell_bn])
     for k, s in enumerate(singles):
         _copy_into_group(group, k, s)
     x = torch.randn(5, 3, 32, 32)
-    grouped_out = group(x)
-    for k, s in enumerate(singles):
-        for g, o in zip(grouped_out, s(x)):
-            assert torch.allclose(g[:, k], o[:, 0], atol=1e-5)
+    for training in (True, False):  # official cells use batch statistics in eval mode too
+        for net in (group, *singles):
+            net.train(training)
+        grouped_out = group(x)
+        for k, s in enumerate(singles):
+            for g, o in zip(grouped_out, s(x)):
+                assert torch.allclose(g[:, k], o[:, 0], atol=1e-5)
 
 
-def test_grouped_training_matches_individual_training():
+@pytest.mark.parametrize("cell_bn", tuple(CELL_BN))
+def test_grouped_training_matches_individual_training(cell_bn):
     torch.manual_seed(1)
     task = PRESETS["combo"]
     images = input_batch("noise", 4, 32, seed=0)
-    singles = [GenNASModel(spaces.build("nb201", a, C=4, N=1), task.channels) for a in ARCHS]
-    group = GroupedCellNetwork(ARCHS, C=4, N=1, out_channels=task.channels)
+    singles = [GenNASModel(nb201_network(a, C=4, N=1, cell_bn=cell_bn), task.channels) for a in ARCHS]
+    group = GroupedCellNetwork(ARCHS, C=4, N=1, out_channels=task.channels, **CELL_BN[cell_bn])
     for k, s in enumerate(singles):
         _copy_into_group(group, k, s)
     targets = [t[:, None] for t in build_targets(task, images, 0)]
@@ -214,8 +251,12 @@ def test_chapter_rejects_bad_parameters_before_work():
         chapter.resolve("quick", {"task": "cifar"})
     with pytest.raises(ParameterError):
         chapter.resolve("quick", {"image_sources": ["imagenet"]})
+    with pytest.raises(ParameterError):
+        chapter.resolve("quick", {"cell_bn": "frozen"})
     with pytest.raises(ParameterError, match="search_eval_archs"):
-        chapter.run(chapter.resolve("quick", {"n_archs": 5, "search_eval_archs": 6}), None)
+        chapter.run(chapter.resolve("quick", {"n_archs": 5, "search_eval_archs": 6, "compare_archs": 5}), None)
+    with pytest.raises(ParameterError, match="compare_archs"):
+        chapter.check_params(chapter.resolve("quick", {"n_archs": 10, "compare_archs": 11}))
 
 
 @pytest.mark.slow
@@ -223,7 +264,8 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path))
     from nasmeta_lib.chapters import get
 
-    r = get("gennas").execute("quick", force=True, progress=False, n_archs=6, iters=2, eval_every=1, tnb_archs=4,
+    r = get("gennas").execute("quick", force=True, progress=False, n_archs=6, compare_archs=4, iters=2, eval_every=1,
+                              tnb_archs=4, full_space_archs=3,
                               search_population=2, search_rounds=1, search_children=1, search_labelled=3,
                               search_iters=1, search_eval_archs=3, C=2, nb101_archs=3, nb101_C=8,
                               n_boot=20)
@@ -231,9 +273,16 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
                                             "gennas.nb101"}
     assert all(c.verdict == "not run" and "quick profile" in c.ours for c in r.claims)  # never judged vs the paper
     assert set(r.tables) >= {"nb201_rho", "rho_vs_iterations", "tnb101_micro_rho", "task_search_history", "nb101_rho",
-                             "task_search_scores"}
+                             "task_search_scores", "cell_bn_rho", "cell_bn_difference", "nb201_full_rho"}
     # what the full profile's judge pairs: each input's loss, each dataset's proxies, per cell
-    assert {"gennas_loss@photo", "gennas_loss@noise", "synflow@cifar10"} <= set(r.tables["nb201_scores"])
+    scores = r.tables["nb201_scores"]
+    assert {"gennas_loss@cifar10", "gennas_loss@noise", "gennas_loss_cell_bn@affine", "synflow@cifar10"} <= set(scores)
+    assert scores["gennas_loss@noise"].notna().sum() == 4  # the comparisons score the first compare_archs cells
+    np.testing.assert_array_equal(scores["gennas_loss_cell_bn@official"], scores["gennas_loss"])  # the main variant
+    bn = r.tables["cell_bn_rho"]
+    assert set(zip(bn.dataset, bn.cell_bn)) == {(d, b) for d in ("cifar10", "cifar100", "ImageNet16-120") for b in CELL_BN}
+    assert set(r.tables["nb201_full_rho"].dataset) == {"cifar10", "cifar100", "ImageNet16-120"}
+    assert any(n.startswith("Cell BatchNorm, both variants on the same 4 cells") for n in r.notes)
     r.profile = "full"
     judged, _ = judge(r)
     assert {c.id: c.verdict for c in judged}["gennas.input-agnostic"] != "not run"
@@ -247,10 +296,10 @@ def test_nb101_step_alone_then_the_rest_resumes_from_it(tmp_path, monkeypatch, c
 
     tiny = ["-p", "n_archs", "6", "-p", "iters", "2", "-p", "eval_every", "1", "-p", "tnb_archs", "0",
             "-p", "search_population", "0", "-p", "search_eval_archs", "3", "-p", "C", "2", "-p", "nb101_archs", "3",
-            "-p", "nb101_C", "8", "-p", "n_boot", "20", "-p", "image_sources", "noise"]
+            "-p", "nb101_C", "8", "-p", "n_boot", "20", "-p", "image_sources", "noise", "-p", "compare_archs", "0"]
     assert main(["run", "gennas", "--headless", "--steps", "nb101", *tiny]) == 0
     out = capsys.readouterr().out
-    assert "stopped before step 'nb201-noise-0'" in out and "checkpointed so far: nb101" in out
+    assert "stopped before step 'nb201-noise-official-0'" in out and "checkpointed so far: nb101" in out
     assert not list(tmp_path.glob("gennas/quick-*.json"))
     assert main(["run", "gennas", "--headless", *tiny]) == 0
     (result,) = tmp_path.glob("gennas/quick-*.json")
@@ -265,7 +314,8 @@ def _nb101_result(profile: str, gennas_rho: tuple[float, float, float], proxy_rh
     metrics = {"device_nb101": "cpu", "device": "cpu"}
     if speedup is not None:
         metrics |= {"grouped_speedup": speedup, "seconds_per_arch_nb201": 1.0, "seconds_per_arch_one_at_a_time": speedup}
-    params = {"nb101_C": 16, "nb101_modules": 3, "iters": 100, "image_sources": ["photo"], "seed": 0, "n_boot": 50}
+    params = {"nb101_C": 16, "nb101_modules": 3, "iters": 100, "image_sources": ["cifar10"], "cell_bn": "official",
+              "seed": 0, "n_boot": 50}
     return Result("gennas", profile, params, metrics=metrics, tables={"nb101_rho": pd.DataFrame(rows)})
 
 
@@ -305,3 +355,10 @@ def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
     claim = _nb201(result, "cifar10")
     assert claim.verdict == "reproduced" and claim.controls[0].method == "random score"
     assert claim.controls[0].verdict == "not reproduced" and claim.interval.n == 200
+
+
+def test_input_claim_is_not_run_without_compared_cells():
+    result = _nb101_result("full", (0.86, 0.8, 0.91), (0.4, 0.25, 0.52))
+    result.params |= {"image_sources": ["cifar10", "noise"], "compare_archs": 0}
+    claim = next(c for c in judge(result)[0] if c.id == "gennas.input-agnostic")
+    assert claim.verdict == "not run" and "compare_archs = 0" in claim.ours

@@ -100,7 +100,8 @@ def _nb101(result: Result) -> Claim:
         f"{gennas} vs best training-free proxy {best.method} {rho_interval(best)}, n={gennas.n}", NB101, gennas,
         controls={f"best training-free proxy ({best.method})": rho_interval(best)},
         evidence=f"stem {p['nb101_C']} channels (paper 16), {p['nb101_modules']} cells per stack (paper 3), "
-                 f"{p['iters']} iterations (paper 100), stand-in input, scored on {result.metrics.get('device_nb101')}")
+                 f"{p['iters']} iterations (paper 100), input {p['image_sources'][0]}, scored on "
+                 f"{result.metrics.get('device_nb101')}")
 
 
 def _random_score(n: int, seed: int) -> np.ndarray:
@@ -127,20 +128,21 @@ def _nb201(result: Result, dataset: str) -> Claim:
         "; ".join(f"vs {x}: {iv}" for x, iv in parts.items()), NB201, parts, lambda v: verdicts.all_of(v.values()),
         {"random score": against(_random_score(len(scores), p["seed"]))},
         f"{level:.2%} intervals (Bonferroni over {len(proxies)} proxies), all of them; {p['iters']} iterations "
-        f"(paper 100), input {p['image_sources'][0]} stand-in for CIFAR, C={p['C']}, N={p['N']}")
+        f"(paper 100), input {p['image_sources'][0]}, C={p['C']}, N={p['N']}, cell BatchNorm {p['cell_bn']}")
 
 
 def _input(result: Result) -> Claim:
     p = result.params
-    if len(p["image_sources"]) < 2:
+    if len(p["image_sources"]) < 2 or not p["compare_archs"]:
         return verdicts.not_run("gennas.input-agnostic", STATEMENTS["input"], PAPERS["input"],
-                                "one input source in this run")
+                                "one input source scored in this run (one image source or compare_archs = 0)")
     a, b = p["image_sources"][:2]
     scores = result.tables["nb201_scores"]
     iv = rho_difference(-scores[f"gennas_loss@{b}"], -scores[f"gennas_loss@{a}"], scores["acc_cifar10"],
                         n_boot=p["n_boot"], seed=p["seed"])
     return verdicts.judge("gennas.input-agnostic", STATEMENTS["input"], PAPERS["input"], f"CIFAR-10 rho, {b} minus {a}: {iv}", INPUT, iv,
-                          evidence="same cells, same task, same seeds; only the input batch differs")
+                          evidence=f"the first {iv.n} cells of the sample, same task, same seeds; only the input batch "
+                                   "differs")
 
 
 def _task_search(result: Result) -> Claim:

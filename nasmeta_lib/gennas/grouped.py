@@ -27,19 +27,21 @@ CELL_OPS = OPS  # none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3
 
 
 class GroupedReLUConvBN(nn.Module):
-    def __init__(self, K: int, C_in: int, C_out: int, kernel: int, stride: int):
+    def __init__(self, K: int, C_in: int, C_out: int, kernel: int, stride: int, affine: bool = True,
+                 track_running_stats: bool = True):
         super().__init__()
         self.conv = nn.Conv2d(K * C_in, K * C_out, kernel, stride, kernel // 2, bias=False, groups=K)
-        self.bn = nn.BatchNorm2d(K * C_out)
+        self.bn = nn.BatchNorm2d(K * C_out, affine=affine, track_running_stats=track_running_stats)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn(self.conv(F.relu(x)))
 
 
 class GroupedCell(nn.Module):
-    """K NB201 cells (same width) with per-model edge ops given as a [K, edges] op-index table."""
+    """K NB201 cells (same width) with per-model edge ops given as a [K, edges] op-index table;
+    ``affine``/``track_running_stats``: the cells' BatchNorm, as in ``spaces.nb201.NB201Network``."""
 
-    def __init__(self, arch_ops: torch.Tensor, C: int):
+    def __init__(self, arch_ops: torch.Tensor, C: int, affine: bool = True, track_running_stats: bool = True):
         super().__init__()
         K = arch_ops.shape[0]
         self.K, self.C = K, C
@@ -49,7 +51,7 @@ class GroupedCell(nn.Module):
         for e, used in enumerate(self.used):
             for op, k in (("nor_conv_1x1", 1), ("nor_conv_3x3", 3)):
                 if op in used:
-                    self.convs[f"{e}_{op}"] = GroupedReLUConvBN(K, C, C, k, 1)
+                    self.convs[f"{e}_{op}"] = GroupedReLUConvBN(K, C, C, k, 1, affine, track_running_stats)
 
     def _edge(self, e: int, x: torch.Tensor) -> torch.Tensor:
         out = 0.0
@@ -107,10 +109,15 @@ class GroupedHeads(nn.Module):
 
 
 class GroupedCellNetwork(nn.Module):
-    """K NB201-skeleton networks with GenNAS heads; ``forward`` gives [B, K, c, s, s] per stage."""
+    """K NB201-skeleton networks with GenNAS heads; ``forward`` gives [B, K, c, s, s] per stage.
+
+    ``affine``/``track_running_stats`` set the BatchNorm inside the cells only, as in
+    :class:`nasmeta_lib.spaces.nb201.NB201Network`.
+    """
 
     def __init__(self, archs: Sequence[Sequence[str]], C: int = 16, N: int = 5,
-                 out_channels: Sequence[int] = (64, 64, 64), size: int = 8):
+                 out_channels: Sequence[int] = (64, 64, 64), size: int = 8, affine: bool = True,
+                 track_running_stats: bool = True):
         super().__init__()
         unknown = {op for a in archs for op in a} - set(CELL_OPS)
         if unknown or any(len(a) != len(EDGES) for a in archs):
@@ -121,7 +128,7 @@ class GroupedCellNetwork(nn.Module):
         stages = []
         for i, width in enumerate((C, 2 * C, 4 * C)):
             blocks = [GroupedReduction(K, width // 2, width)] if i > 0 else []
-            blocks += [GroupedCell(arch_ops, width) for _ in range(N)]
+            blocks += [GroupedCell(arch_ops, width, affine, track_running_stats) for _ in range(N)]
             stages.append(nn.Sequential(*blocks))
         self.stages = nn.ModuleList(stages)
         self.heads = GroupedHeads(K, (C, 2 * C, 4 * C), out_channels, size)

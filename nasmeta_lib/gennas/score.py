@@ -1,4 +1,9 @@
-"""Score architectures with GenNAS: grouped for NB201-style cells, one at a time for any model."""
+"""Score architectures with GenNAS: grouped for NB201-style cells, one at a time for any model.
+
+:data:`CELL_BN` names the two BatchNorm settings of NB201 cells: ``official``, the GenNAS code's
+(no learned scale and shift, batch statistics also in eval mode), and ``affine``, the one
+NAS-Bench-201 trained with. Both paths, grouped and one at a time, build either.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,28 @@ import numpy as np
 import torch
 from torch import nn
 
+from nasmeta_lib import spaces
 from nasmeta_lib.gennas.grouped import GroupedCellNetwork
 from nasmeta_lib.gennas.heads import GenNASModel
 from nasmeta_lib.gennas.signals import TaskConfig, build_targets
 from nasmeta_lib.gennas.train import TrainConfig, train_and_score
 
 Progress = Callable[[Iterable, str], Iterable]
+CELL_BN: dict[str, dict[str, bool]] = {
+    "official": {"affine": False, "track_running_stats": False},
+    "affine": {"affine": True, "track_running_stats": True},
+}
+
+
+def _cell_bn(name: str) -> dict[str, bool]:
+    if name not in CELL_BN:
+        raise ValueError(f"unknown cell BatchNorm {name!r}; choose from {tuple(CELL_BN)}")
+    return CELL_BN[name]
+
+
+def nb201_network(arch: Sequence[str], C: int, N: int, cell_bn: str = "official") -> nn.Module:
+    """One NB201 network (backbone for :class:`GenNASModel`) with the named cell BatchNorm."""
+    return spaces.build("nb201", arch, C=C, N=N, **_cell_bn(cell_bn))
 
 
 def _no_progress(it: Iterable, desc: str = "") -> Iterable:
@@ -54,14 +75,16 @@ def _stack_targets(tasks: Sequence[TaskConfig], images: torch.Tensor, seed: int)
 def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: TaskConfig | Sequence[TaskConfig],
                 cfg: TrainConfig = TrainConfig(), C: int = 16, N: int = 5, group_size: int = 64,
                 device: torch.device | str = "cpu", seed: int = 0, progress: Progress = _no_progress,
-                offset: int = 0) -> Scores:
+                offset: int = 0, cell_bn: str = "official") -> Scores:
     """GenNAS losses of NB201-style cells, ``group_size`` networks trained at once.
 
     ``tasks`` is one task for all archs or one per arch (the task search scores many tasks on the
     same labelled archs in one group). All tasks must share target channel counts. ``offset`` (a
     multiple of ``group_size``) is the index of ``archs[0]`` in a longer list scored in parts: the
     seeds follow global indices, so the parts' scores equal those of one call on the whole list.
+    ``cell_bn``: the cells' BatchNorm, a key of :data:`CELL_BN`.
     """
+    bn = _cell_bn(cell_bn)
     if offset % group_size:
         raise ValueError(f"offset {offset} is not a multiple of group_size {group_size}")
     tasks = [tasks] * len(archs) if isinstance(tasks, TaskConfig) else list(tasks)
@@ -79,7 +102,7 @@ def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: Tas
     for g, start in enumerate(progress(starts, "GenNAS groups")):
         chunk = slice(start, start + group_size)
         torch.manual_seed(seed * 100_003 + offset // group_size + g)
-        net = GroupedCellNetwork(archs[chunk], C, N, tasks[0].channels, tasks[0].size).to(device)
+        net = GroupedCellNetwork(archs[chunk], C, N, tasks[0].channels, tasks[0].size, **bn).to(device)
         targets = shared if one_task else _stack_targets(tasks[chunk], images.cpu(), seed)
         losses.append(train_and_score(net, images, targets, tasks[chunk] if not one_task else tasks[:1], cfg, seed).T)
     if device.type == "cuda":

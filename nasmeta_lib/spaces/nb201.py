@@ -232,11 +232,18 @@ class CellNetwork(StagedNetwork):
 
 
 class NB201Network(CellNetwork):
-    """The NAS-Bench-201 network of one cell (six edge ops in ``nb201.EDGES`` order)."""
+    """The NAS-Bench-201 network of one cell (six edge ops in ``nb201.EDGES`` order).
 
-    def __init__(self, ops: tuple[str, ...] | list[str], C: int = 16, N: int = 5, num_classes: int = 10):
+    ``affine`` and ``track_running_stats`` set the BatchNorm inside the cells only (stem, reductions
+    and head keep ordinary BN): NB201 trained with both on; GenNAS's official network turns both
+    off, so its cells normalise with the statistics of the current batch, also in eval mode.
+    """
+
+    def __init__(self, ops: tuple[str, ...] | list[str], C: int = 16, N: int = 5, num_classes: int = 10,
+                 affine: bool = True, track_running_stats: bool = True):
         arch = nb201.validate_ops(ops)
-        super().__init__(lambda C_in, C_out: Cell(arch, C_in, C_out), C, N, num_classes)
+        super().__init__(lambda C_in, C_out: Cell(arch, C_in, C_out, affine=affine,
+                                                  track_running_stats=track_running_stats), C, N, num_classes)
         self.arch = arch
 
 
