@@ -148,7 +148,8 @@ def in_words(description: dict[str, Any]) -> str:
         where = description.get("cluster", "a cluster")
         if "workers" in description and not where.startswith("local"):
             where += f", {description['workers']} workers"
-        return f"ran as tasks on a Dask cluster ({where}, {description.get('threads_per_worker', 1)} torch thread(s) each)"
+        threads = description.get("threads_per_worker", 1)
+        return f"ran as tasks on a Dask cluster ({where}, {threads} torch thread(s) each)"
     return f"ran on {description}"
 
 

@@ -343,7 +343,7 @@ CHAPTER = Chapter(
         # Sized from CPU seconds measured on a loaded 2-core machine by perf/advantagenas_step_costs.py
         # (C=8, N=1, batch 64: 0.14 s per weight step, 0.06-0.19 s per architecture step): 18 searches
         # of 11-16 CPU minutes plus 1.3 for the found cell's training, the tabular part 2.5 CPU minutes;
-        # with --workers 2 about 2.2 h on 2 free cores (target: at most 3 h).
+        # serially about 4.4 h, with --workers 2 about 2.2 h on 2 free cores (target: at most 3 h).
         "full": {
             "estimators": list(ESTIMATORS), "seed": 0, "include_none": True,
             "tabular_settings": ["nb201_full/cifar10", "nb201_full/cifar100", "nb201_full/ninapro",
