@@ -138,6 +138,21 @@ class Dask:
         return info | ({"resources": self.resources} if self.resources else {})
 
 
+def in_words(description: dict[str, Any]) -> str:
+    """How a run's parts ran, from its executor's ``describe()`` (as the provenance records it), for
+    a result's notes: read from the executor, so the note never names a number of workers that did
+    not run."""
+    if description.get("executor") == "serial":
+        return "ran one after another in one process"
+    if description.get("executor") == "dask":
+        where = description.get("cluster", "a cluster")
+        if "workers" in description and not where.startswith("local"):
+            where += f", {description['workers']} workers"
+        threads = description.get("threads_per_worker", 1)
+        return f"ran as tasks on a Dask cluster ({where}, {threads} torch thread(s) each)"
+    return f"ran on {description}"
+
+
 def from_environment() -> Executor:
     """The executor named by ``NASMETA_WORKERS`` (a local cluster of that many processes) or
     ``NASMETA_SCHEDULER`` (an existing scheduler's address), else :class:`Serial`. The CLI's

@@ -1,13 +1,16 @@
-"""The AdvantageNAS chapter: parameters, a tiny end-to-end run, its figures and the judge."""
+"""The AdvantageNAS chapter: parameters, a tiny end-to-end run, its figures, its parts and the judge."""
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-from nasmeta_lib.chapters import get
+from nasmeta_lib.chapters import Context, get
+from nasmeta_lib.chapters import advantagenas as chapter
 from nasmeta_lib.chapters.advantagenas import paper_sized
 from nasmeta_lib.claims import advantagenas as claims
+from nasmeta_lib.executors import Dask, Serial
+from test_executors import NothingToRun
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.plots import advantagenas as plots
 from nasmeta_lib.results import VERDICTS, Result
@@ -82,6 +85,7 @@ def test_tiny_run_end_to_end():
     assert "reinforce (oracle baseline)" in set(result.tables["moments"]["estimator"])
     notes = " ".join(result.notes)
     assert result.metrics["device"] in notes
+    assert "parts ran one after another in one process" in notes  # read from the executor that ran them
     # the scale is stated from the parameters: 20 steps with the paper's warm-up share, batch 16
     _, weight, arch = oneshot.step_counts(20, result.params["warmup"])
     assert f"{weight:,} weight steps" in notes and f"{arch:,} architecture steps" in notes
@@ -155,14 +159,37 @@ def test_synthetic_tables_are_shown_not_judged():
     assert _verdicts(result)["advantagenas.tabular-convergence"] == "reproduced"
 
 
-def test_jobs_run_in_parallel_and_resume_from_checkpoints(tmp_path):
-    import math
+def test_parts_are_checkpointed_by_key_and_read_back(tmp_path):
+    params = get("advantagenas").resolve("quick", TINY)
+    first = chapter._tabular_parts(params, Context(tmp_path, progress=False))
+    settings, estimators = TINY["tabular_settings"], TINY["estimators"]
+    keys = [f"tabular-{s}-{e}" for s in settings for e in estimators]
+    keys += [f"{part}-{s}" for part in ("moments", "expected-path") for s in settings]
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(k.replace("/", "_") for k in keys)
+    again = chapter._tabular_parts(params, Context(tmp_path, progress=False, executor=NothingToRun()))
+    for name, frame in first.items():
+        pd.testing.assert_frame_equal(again[name], frame)
 
-    from nasmeta_lib.chapters.advantagenas import _run_jobs
-    from nasmeta_lib.chapters.base import Context
 
-    ctx = Context(tmp_path, progress=False)
-    jobs = [(f"sqrt-{x}", math.sqrt, (x,)) for x in (4.0, 9.0, 16.0)]
-    assert _run_jobs(ctx, jobs, workers=2, desc="") == [2.0, 3.0, 4.0]
-    # a second run reads every value back instead of recomputing it
-    assert _run_jobs(ctx, [(k, None, ()) for k, _, _ in jobs], workers=1, desc="") == [2.0, 3.0, 4.0]
+# tables (and columns) that are measured times: the only numbers allowed to differ between two runs
+TIMED = {"step_cost": None, "time_matched_auc": None, "summary": None, "supernet_trace": ["seconds"],
+         "found_cells": ["search_seconds"]}
+
+
+@pytest.mark.slow
+def test_a_tiny_run_gives_the_same_tables_on_a_local_cluster(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
+    serial = get("advantagenas").execute("quick", progress=False, executor=Serial(), **TINY)
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
+    distributed = get("advantagenas").execute("quick", progress=False, executor=Dask(workers=2), **TINY)
+    assert distributed.provenance["executor"]["executor"] == "dask"
+    assert "Dask cluster (local cluster, 2 workers" in " ".join(distributed.notes)
+    assert set(distributed.tables) == set(serial.tables)
+    for name, frame in serial.tables.items():
+        if name in TIMED and TIMED[name] is None:
+            continue
+        drop = TIMED.get(name, [])
+        pd.testing.assert_frame_equal(distributed.tables[name].drop(columns=drop), frame.drop(columns=drop), obj=name)
+    untimed = ("advantagenas.variance", "advantagenas.tabular-convergence")
+    assert [c.to_dict() for c in distributed.claims if c.id in untimed] == \
+        [c.to_dict() for c in serial.claims if c.id in untimed]

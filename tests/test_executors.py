@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasmeta_lib.chapters import Context, StepsDone, get
-from nasmeta_lib.executors import Dask, PartFailed, Serial, from_environment
+from nasmeta_lib.executors import Dask, PartFailed, Serial, from_environment, in_words
 
 
 def _draw(key: str) -> float:
@@ -18,12 +18,23 @@ def _parts(keys):
     return [(k, lambda k=k: _draw(k)) for k in keys]
 
 
+class NothingToRun:
+    """The executor of a run that must find every part checkpointed (the chapters' tests use it too)."""
+
+    def run(self, parts):
+        assert not parts, f"recomputed {[key for key, _ in parts]}"
+        return iter(())
+
+    def describe(self):
+        return {"executor": "none"}
+
+
 def test_map_checkpoints_each_part_and_resumes(tmp_path):
     ctx = Context(tmp_path, progress=False)
     first = ctx.map(_parts("abc"))
     assert first == [_draw(k) for k in "abc"]
     assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["a", "b", "c"]
-    again = Context(tmp_path, progress=False).map([(k, lambda: pytest.fail("recomputed")) for k in "abc"])
+    again = Context(tmp_path, progress=False, executor=NothingToRun()).map(_parts("abc"))
     assert again == first
 
 
@@ -52,6 +63,14 @@ def test_executor_from_environment(monkeypatch):
     monkeypatch.setenv("NASMETA_WORKERS", "many")
     with pytest.raises(ValueError, match="NASMETA_WORKERS"):
         from_environment()
+
+
+def test_result_notes_say_where_the_parts_ran():
+    assert in_words(Serial().describe()) == "ran one after another in one process"
+    assert in_words(Dask(workers=3).describe()) == \
+        "ran as tasks on a Dask cluster (local cluster, 3 workers, 1 torch thread(s) each)"
+    remote = {"executor": "dask", "cluster": "scheduler tcp://10.0.0.5:8786", "threads_per_worker": 1, "workers": 8}
+    assert "scheduler tcp://10.0.0.5:8786, 8 workers" in in_words(remote)
 
 
 @pytest.mark.slow

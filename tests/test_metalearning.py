@@ -7,9 +7,11 @@ import pytest
 import torch
 
 from nasmeta_lib import benchmarks
-from nasmeta_lib.chapters import get
+from nasmeta_lib.chapters import Context, get
 from nasmeta_lib.chapters import metalearning as chapter
 from nasmeta_lib.claims import metalearning as claims
+from nasmeta_lib.executors import Dask, Serial
+from test_executors import NothingToRun
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.predictors import encodings, meta
 from nasmeta_lib.results import VERDICTS, Result
@@ -74,6 +76,32 @@ def test_equal_budget_adaptation_adds_its_own_rows_and_gains():
     plain = scores[scores.approach == "fomaml"].spearman.to_numpy()
     assert len(plain) == (scores.approach == "fomaml+adam").sum()
     assert "fomaml+adam" in set(gains.approach)
+
+
+def test_each_predictor_and_approach_is_a_part_checkpointed_under_its_key(tmp_path):
+    """Keys ``<predictor>-<approach>``, as when they were steps, so an older interrupted run resumes."""
+    small = {**TINY, "heldout": ["nb201/cifar10"], "extrapolation_targets": [], "shots": [10], "seeds": 1}
+    params = chapter.CHAPTER.resolve("quick", small)
+    first = chapter.run(params, Context(tmp_path, progress=False))
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["mlp_proxy-fomaml", "mlp_proxy-scratch"]
+    again = chapter.run(params, Context(tmp_path, progress=False, executor=NothingToRun()))
+    pd.testing.assert_frame_equal(again.tables["scores"], first.tables["scores"])
+    assert "parts ran one after another in one process" in " ".join(first.notes)
+
+
+@pytest.mark.slow
+def test_a_tiny_run_gives_the_same_tables_on_a_local_cluster(tmp_path, monkeypatch):
+    """Serially with two torch threads, on the cluster with one per worker: the same numbers."""
+    tiny = {**TINY, "threads": 2}
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
+    serial = get("metalearning").execute("quick", progress=False, executor=Serial(), **tiny)
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
+    distributed = get("metalearning").execute("quick", progress=False, executor=Dask(workers=2), **tiny)
+    assert distributed.provenance["executor"]["executor"] == "dask"
+    for name, frame in serial.tables.items():
+        if name != "timing":  # wall-clock seconds
+            pd.testing.assert_frame_equal(distributed.tables[name], frame, obj=name)
+    assert [c.to_dict() for c in distributed.claims] == [c.to_dict() for c in serial.claims]
 
 
 def test_groups_join_twins_and_keep_them_out_of_training():

@@ -49,6 +49,16 @@ def test_credit_of_the_zero_op_is_zero_and_matches_lookups(problem):
     assert credit[2, 1] == problem.loss(switched)[0] - problem.loss(zeroed)[0]
 
 
+def test_additive_fit_is_the_least_squares_fit_and_the_same_on_every_call(problem):
+    fit = tabular.additive(problem).full.numpy()
+    assert all(np.array_equal(tabular.additive(problem).full.numpy(), fit) for _ in range(3))
+    cells, _, _ = problem.enumeration()
+    design = np.eye(5)[cells.numpy()].reshape(len(cells), -1)  # one-hot per edge
+    coef = np.linalg.lstsq(design, problem.full.numpy().reshape(-1), rcond=None)[0]  # SVD: minimum norm
+    lsq = design @ coef
+    assert np.allclose(fit.reshape(-1), (lsq - lsq.min()) / (lsq.max() - lsq.min()), atol=1e-10)
+
+
 @pytest.mark.parametrize("name", ["advantagenas", "reinforce"])
 def test_exact_expected_step_is_the_gradient(problem, name):
     theta = torch.randn(6, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))

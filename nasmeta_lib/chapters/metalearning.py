@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nasmeta_lib import benchmarks, compute, stats
+from nasmeta_lib import benchmarks, compute, executors, stats
 from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.claims import metalearning as claims
 from nasmeta_lib.params import Param, ParameterError
@@ -117,17 +117,18 @@ def _config(params: dict) -> meta.MetaConfig:
     )
 
 
-def _meta_train(approach: str, build, pools: list[list[encodings.EncodedSetting]], params: dict, device: torch.device,
-                ctx: Context) -> meta.Params:
+def _meta_train(approach: str, build, pools: list[list[encodings.EncodedSetting]], params: dict,
+                device: torch.device) -> meta.Params:
     """Transferred starts, one per fold; a control permutes each training setting's targets first."""
     method = meta.CONTROLS.get(approach, approach)
     if approach in meta.CONTROLS:
         pools = [[meta.permute_targets(s, params["meta_seed"] + j) for j, s in enumerate(pool)] for pool in pools]
-    return meta.meta_train(method, build, pools, _config(params), params["meta_seed"], device, ctx.progress)
+    return meta.meta_train(method, build, pools, _config(params), params["meta_seed"], device)
 
 
-def _evaluate_predictor(name: str, approach: str, folds: list[dict], params: dict, device: torch.device, ctx: Context) -> dict:
-    """Scores of one (predictor, approach) on every fold's targets, and its training seconds."""
+def _evaluate_predictor(name: str, approach: str, folds: list[dict], params: dict, device: torch.device) -> dict:
+    """Scores of one (predictor, approach) on every fold's targets, and its training seconds (one
+    part of the run: its meta-training is seeded by ``meta_seed``, its evaluation by the seeds)."""
     build = partial(PREDICTORS[name], hidden=params["hidden"], layers=params["layers"])
     enc = partial(encodings.encode, max_archs=params["max_archs"])
     proxy_only = name in PROXY_ONLY
@@ -138,7 +139,7 @@ def _evaluate_predictor(name: str, approach: str, folds: list[dict], params: dic
     t0 = time.perf_counter()
     inits = None
     if approach != "scratch":
-        inits = _meta_train(approach, build, [[enc(k) for k in f["pool"]] for f in folds], params, device, ctx)
+        inits = _meta_train(approach, build, [[enc(k) for k in f["pool"]] for f in folds], params, device)
     train_seconds = time.perf_counter() - t0
     cases = [(i, t) for i, f in enumerate(folds) for t in f["targets"]]
     case_inits = None if inits is None else {k: v[[i for i, _ in cases]] for k, v in inits.items()}
@@ -205,13 +206,13 @@ def run(params: dict, ctx: Context) -> Result:
     _validate(params, folds)
     compute.use_threads(params["threads"])
     device = compute.device()
-    rows, timing = [], []
-    for name in params["predictors"]:
-        for approach in params["approaches"]:
-            out = ctx.step(f"{name}-{approach}", lambda: _evaluate_predictor(name, approach, folds, params, device, ctx))
-            rows += out["rows"]
-            timing.append({"predictor": name, "approach": approach, "train_seconds": out["train_seconds"], "seconds": out["seconds"]})
-    scores = pd.DataFrame(rows)
+    # every (predictor, approach) is an independent part: its folds are meta-trained side by side in one vmap
+    pairs = list(itertools.product(params["predictors"], params["approaches"]))
+    outs = ctx.map([(f"{name}-{approach}", partial(_evaluate_predictor, name, approach, folds, params, device))
+                    for name, approach in pairs], desc="predictor x approach")
+    scores = pd.DataFrame([row for out in outs for row in out["rows"]])
+    timing = [{"predictor": name, "approach": approach, "train_seconds": out["train_seconds"], "seconds": out["seconds"]}
+              for (name, approach), out in zip(pairs, outs)]
     targets = _targets(folds, params)
     gains = _gains(scores, targets)
     notes = [
@@ -223,6 +224,8 @@ def run(params: dict, ctx: Context) -> Result:
         f"inner loop, doubled) or, as '<approach>+adam', with the from-scratch recipe ({params['scratch_steps']} Adam steps).",
         f"leave-one-out holds out {len(folds) - bool(params['extrapolation_targets'])} groups (space and dataset): "
         "no training pool holds a setting of its target's group.",
+        f"the {len(pairs)} (predictor, approach) parts {executors.in_words(ctx.executor.describe())}; table timing "
+        "gives each part's wall-clock seconds (parts that run side by side share the machine).",
     ]
     if any(p in PROXY_ONLY for p in params["predictors"]):
         notes.append("proxy-only predictors skip settings without stored proxies (the full NB201 tables).")

@@ -110,14 +110,18 @@ def additive(problem: TabularProblem) -> TabularProblem:
     A loss with known per-op contributions: an edge's credit no longer depends on the other
     edges, the case credit assignment is built for. Contrasting it with the raw table shows
     what the interactions between edges (a zeroed edge can cut the cell) do to the estimators.
+
+    The table holds every cell once (a balanced full factorial), so the fit has a closed form:
+    the mean loss plus, per edge, the mean loss of the cells with that op there minus the mean.
+    It is exact and the same on every call, which a least-squares solver on the rank-deficient
+    one-hot design was not (its answer changed from call to call).
     """
-    cells = torch.tensor(list(itertools.product(range(len(ALL_OPS)), repeat=N_EDGES)))
-    features = torch.nn.functional.one_hot(cells, len(ALL_OPS)).flatten(1).to(torch.float64)
-    target = problem.full.reshape(-1, 1)
-    coef = torch.linalg.lstsq(features, target).solution
-    fitted = (features @ coef).reshape(problem.full.shape)
+    full = problem.full.numpy()
+    mean = full.mean()
+    fitted = mean + sum(full.mean(axis=tuple(j for j in range(N_EDGES) if j != i), keepdims=True) - mean
+                        for i in range(N_EDGES))
     fitted = (fitted - fitted.min()) / (fitted.max() - fitted.min())
-    return TabularProblem(fitted, problem.ops, f"additive fit of {problem.setting}")
+    return TabularProblem(torch.from_numpy(fitted), problem.ops, f"additive fit of {problem.setting}")
 
 
 def load(setting: str, include_none: bool = True) -> TabularProblem:
