@@ -394,15 +394,16 @@ CHAPTER = Chapter(
         "lab": {"image_sources": ["cifar10"], "n_archs": 12, "compare_archs": 0, "iters": 40, "search_population": 0, "search_eval_archs": 10,
                 "tnb_archs": 0, "nb101_archs": 0},
         "quick": {"task": "nb101_searched", "image_sources": ["cifar10", "noise"], "cell_bn": "official", "n_archs": 30,
-                  "compare_archs": 30, "iters": 50, "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False,
+                  "compare_archs": 15, "iters": 50, "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False,
                   "group_size": 1, "search_labelled": 6, "search_population": 3, "search_rounds": 1,
                   "search_children": 2, "search_iters": 10, "search_eval_archs": 10, "tnb_archs": 10,
                   "nb101_archs": 15, "nb101_C": 8, "nb101_modules": 1, "full_space_archs": 0, "speed_check_archs": 0,
                   "n_boot": 300, "threads": 1, "seed": 0},
         # Sized for a CPU (one network at a time, 2 threads): about 770 trainings of a paper-size NB201 network
-        # at about 14 s each on 2 free cores, 3 h (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells,
-        # 20 held out, 24 for the task search; 100 NB101 cells, about 12 min). The paper-sized GPU command
-        # is in book/how-to-rerun.md.
+        # (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells, 20 held out, 24 for the task search;
+        # 100 NB101 cells, about 12 min). At 14 s a training (an earlier 2-thread figure) that is 3 h; one
+        # thread measured 23-27 CPU s a training on a loaded machine, i.e. up to 5-6 h: run it in sessions
+        # (parts of 50 cells, book/how-to-rerun.md, which also has the paper-sized GPU command).
         "full": {"image_sources": ["cifar10", "noise", "photo"], "n_archs": 70, "compare_archs": 35, "iters": 100,
                  "C": 16, "N": 5, "batched": False, "group_size": 1, "search_labelled": 20, "search_population": 4,
                  "search_rounds": 1, "search_children": 2, "search_iters": 20, "search_eval_archs": 20, "tnb_archs": 0,
