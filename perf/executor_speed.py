@@ -1,10 +1,12 @@
 """A chapter serial vs on a local Dask cluster, measured in one run on this machine.
 
-Runs the proxies chapter (``--archs`` cells, every task x input kind as one part) three times
-into fresh result folders: serially, and on local clusters of 1 and ``--workers`` processes. The
-table gives wall seconds, the speed-up over serial and the parallel efficiency (speed-up per
-worker); the cluster's start-up is included, as a user pays it. Numbers agree across the runs
-(checked here too).
+Runs the proxies chapter (``--archs`` cells, every task x input kind as one part) into fresh
+result folders: serially with torch's default threads (all cores) and with one thread, and on
+local clusters of 1 and ``--workers`` processes (one torch thread each). The table gives wall
+seconds, the speed-up over the default serial run and the parallel efficiency (speed-up per
+worker); the cluster's start-up is included, as a user pays it. Scores are compared with the
+one-thread serial run (same thread count, so they must be equal) and, as the largest relative
+difference, with the default serial run (other thread counts sum in another order).
 
     python perf/executor_speed.py                 # 2 workers, 6 cells
     python perf/executor_speed.py --workers 4 --archs 20
@@ -18,7 +20,9 @@ import tempfile
 import time
 
 import pandas as pd
+import torch
 
+from nasmeta_lib import compute
 from nasmeta_lib.chapters import get
 from nasmeta_lib.executors import Dask, Executor, Serial
 
@@ -38,17 +42,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--archs", type=int, default=6)
     args = parser.parse_args()
-    rows, reference = [], None
-    for label, executor, n in (("serial", Serial(), 1), ("dask, 1 worker", Dask(workers=1), 1),
-                               (f"dask, {args.workers} workers", Dask(workers=args.workers), args.workers)):
-        seconds, scores = timed(executor, args.archs)
-        reference = scores if reference is None else reference
-        rows.append({"executor": label, "workers": n, "seconds": seconds, "same scores": scores.equals(reference)})
+    default_threads = torch.get_num_threads()
+    runs = []
+    for label, executor, n, threads in (
+            (f"serial, {default_threads} threads", Serial(), 1, default_threads), ("serial, 1 thread", Serial(), 1, 1),
+            ("dask, 1 worker", Dask(workers=1), 1, default_threads),
+            (f"dask, {args.workers} workers", Dask(workers=args.workers), args.workers, default_threads)):
+        compute.use_threads(threads)  # this process's threads; each Dask worker caps its own at 1
+        runs.append((label, n, *timed(executor, args.archs)))
+    compute.use_threads(default_threads)
+    one_thread, default = runs[1][3], runs[0][3]
+    rows = [{"executor": label, "workers": n, "seconds": seconds, "same scores as 1 thread": scores.equals(one_thread),
+             "max rel. diff": float(((scores["ours"] - default["ours"]).abs()
+                                     / default["ours"].abs().clip(lower=1e-12)).max())}
+            for label, n, seconds, scores in runs]
     table = pd.DataFrame(rows)
     table["speed-up"] = table["seconds"].iloc[0] / table["seconds"]
     table["efficiency"] = table["speed-up"] / table["workers"]
     print(f"proxies chapter, {args.archs} cells x 6 parts (3 tasks x 2 input kinds), 4 proxies")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(table.to_string(index=False, formatters={"max rel. diff": "{:.1e}".format},
+                          float_format=lambda v: f"{v:.2f}"))
 
 
 if __name__ == "__main__":
