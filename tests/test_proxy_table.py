@@ -18,6 +18,7 @@ from nasmeta_lib.benchmarks.nb201_proxies import COLUMNS, N_CELLS, N_PARTS
 from nasmeta_lib.proxies import random_batch, score
 from nasmeta_lib.proxies.shared import SHARED, score_together
 from nasmeta_lib.proxies import table
+from proxy_parts import write_parts
 
 COMMITTED = Path(__file__).resolve().parents[1] / "generated" / "nb201_proxies"
 # Shared passes re-associate nothing we know of; 1e-5 leaves room for kernels that do.
@@ -69,12 +70,9 @@ def test_parse_parts_and_bad_input(capsys):
 
 def _fake_parts(where, n_parts: int = N_PARTS, seed: int = 0) -> None:
     """Parts with the stored layout, values made up: row i holds i in every proxy column."""
-    where.mkdir(parents=True, exist_ok=True)
-    for i, cells in enumerate(np.array_split(np.arange(N_CELLS), N_PARTS)[:n_parts]):
-        frame = pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells,
-                              **{c: cells.astype(float) for c in COLUMNS}})
-        frame.to_parquet(nb201_proxies.part_path(i, where), index=False)
-        nb201_proxies.provenance_path(i, where).write_text(json.dumps({"part": i, "seed": seed}))
+    cells = np.arange(N_CELLS)
+    write_parts(where, pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells,
+                                     **{c: cells.astype(float) for c in COLUMNS}}), n_parts, seed)
 
 
 def test_incomplete_table_adds_no_columns_and_says_how_far_it_is(tmp_path):

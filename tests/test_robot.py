@@ -14,6 +14,7 @@ from nasmeta_lib.params import ParameterError
 from nasmeta_lib.results import Result
 from nasmeta_lib.searchers import SEARCHERS, baselines, gp, robot  # noqa: F401
 from nasmeta_lib.searchers.pool import AccuracyOracle, BudgetExhausted, SearchPool
+from proxy_parts import write_parts
 
 
 def toy_pool(n: int = 200, seed: int = 0, signs: tuple[float, ...] = (1.0, -1.0, 0.0)) -> SearchPool:
@@ -261,8 +262,6 @@ def test_reinforce_maps_draws_to_the_nearest_pool_member_and_fills_when_stuck():
 def fake_proxy_table(where, seed: int = 0) -> None:
     """A complete all-cell proxy table in the stored layout: snip tracks CIFAR-10 accuracy, the
     other columns are noise (real parts take hours; the search code only needs the layout)."""
-    import json
-
     from nasmeta_lib import benchmarks
     from nasmeta_lib.benchmarks import nb201_proxies
 
@@ -271,11 +270,8 @@ def fake_proxy_table(where, seed: int = 0) -> None:
     cells = np.arange(nb201_proxies.N_CELLS)
     columns = {c: rng.normal(size=len(cells)) for c in nb201_proxies.COLUMNS}
     columns["snip"] = acc + rng.normal(scale=1.0, size=len(cells))
-    frame = pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells, **columns})
-    where.mkdir(parents=True, exist_ok=True)
-    for i, rows in enumerate(np.array_split(cells, nb201_proxies.N_PARTS)):
-        frame.iloc[rows].to_parquet(nb201_proxies.part_path(i, where), index=False)
-        nb201_proxies.provenance_path(i, where).write_text(json.dumps({"part": i, "seed": nb201_proxies.SEED}))
+    write_parts(where, pd.DataFrame({"nb201_index": cells, "nb201_rep_index": cells, **columns}),
+                seed=nb201_proxies.SEED)
 
 
 def test_full_space_and_transfer_need_the_complete_proxy_table(tmp_path, monkeypatch):

@@ -63,12 +63,17 @@ def random_search(pool: SearchPool, budget: int, rng: np.random.Generator) -> Se
     return _outcome(oracle)
 
 
+def nearest(pool: SearchPool, genotype: np.ndarray, rng: np.random.Generator, exclude: list[int] | None = None) -> int:
+    """A pool architecture closest to ``genotype`` in Hamming distance (random among ties), not in ``exclude``."""
+    distance = (pool.genotypes != genotype).sum(axis=1).astype(float)
+    if exclude:
+        distance[exclude] = np.inf
+    return int(rng.choice(np.flatnonzero(distance == distance.min())))
+
+
 def nearest_unqueried(pool: SearchPool, parent: int, oracle: AccuracyOracle, rng: np.random.Generator) -> int:
     """A pool architecture closest to ``parent`` in Hamming distance, not yet queried."""
-    distance = (pool.genotypes != pool.genotypes[parent]).sum(axis=1).astype(float)
-    distance[oracle.queried] = np.inf
-    candidates = np.flatnonzero(distance == distance.min())
-    return int(rng.choice(candidates))
+    return nearest(pool, pool.genotypes[parent], rng, exclude=oracle.queried)
 
 
 @SEARCHERS.register("rea")
@@ -145,8 +150,7 @@ def reinforce(pool: SearchPool, budget: int, rng: np.random.Generator, learning_
             log_grad[start + choice] += 1.0
         index = index_of.get(genotype.tobytes())
         if index is None:
-            distance = (pool.genotypes != genotype).sum(axis=1)
-            index = int(rng.choice(np.flatnonzero(distance == distance.min())))
+            index = nearest(pool, genotype, rng)
         reward = oracle.query(index)
         weighted_sum = momentum * weighted_sum + (1 - momentum) * reward
         weight = momentum * weight + (1 - momentum)
