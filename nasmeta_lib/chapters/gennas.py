@@ -10,7 +10,7 @@ a uniform sample of the complete 15,625-cell NB201 table, scored against all thr
 
 Every scoring is a checkpointed step in parts (``nb201-<input>-<cell BN>-<i>``,
 ``nb201-full-<i>``, ``nb101``, ...), so a long run resumes after its last finished part, and
-``--steps`` splits it between sessions or machines.
+``--steps`` splits it between runs or machines.
 """
 
 from __future__ import annotations
@@ -402,7 +402,7 @@ CHAPTER = Chapter(
         # Sized for a CPU (one network at a time, 2 threads): about 770 trainings of a paper-size NB201 network
         # (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells, 20 held out, 24 for the task search;
         # 100 NB101 cells, about 12 min). At 14 s a training (an earlier 2-thread figure) that is 3 h; one
-        # thread measured 23-27 CPU s a training on a loaded machine, i.e. up to 5-6 h: run it in sessions
+        # thread measured 23-27 CPU s a training on a loaded machine, i.e. up to 5-6 h: run it in several runs
         # (parts of 50 cells, book/how-to-rerun.md, which also has the paper-sized GPU command).
         "full": {"image_sources": ["cifar10", "noise", "photo"], "n_archs": 70, "compare_archs": 35, "iters": 100,
                  "C": 16, "N": 5, "batched": False, "group_size": 1, "search_labelled": 20, "search_population": 4,
