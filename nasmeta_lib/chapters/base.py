@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -34,6 +35,11 @@ T = TypeVar("T")
 PROFILES = ("lab", "quick", "full")
 log = logging.getLogger(__name__)
 CHECKPOINT_FIELDS = frozenset({"stamp", "data", "sha256", "value"})
+
+
+def bar(iterable: Iterable[T], desc: str = "", total: int | None = None, show: bool = True) -> Iterable[T]:
+    """A progress bar that disappears when done, or the bare iterable when not ``show``."""
+    return tqdm(iterable, desc=desc, total=total, disable=not show, leave=False)
 
 
 class StepsDone(Exception):
@@ -69,7 +75,13 @@ class Context:
         self.seen: list[str] = []  # step keys in the order this run reached them
 
     def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
-        return tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False)
+        return bar(iterable, desc, total, self.show_progress)
+
+    @property
+    def part_progress(self) -> Callable[..., Iterable]:
+        """Progress bars for use inside a part of :meth:`map`: shown when the parts run here, one
+        after another, silent on a cluster's workers. A plain function, so a part can carry it."""
+        return partial(bar, show=self.show_progress and isinstance(self.executor, Serial))
 
     def step(self, key: str, fn: Callable[[], Any]) -> Any:
         self.seen.append(key)

@@ -15,6 +15,9 @@ Every scoring is a checkpointed step in parts (``nb201-<input>-<cell BN>-<i>``,
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import torch
@@ -24,7 +27,8 @@ from nasmeta_lib.chapters.base import Chapter, Context
 from nasmeta_lib.claims import gennas as claims
 from nasmeta_lib.gennas.images import SOURCES, input_batch
 from nasmeta_lib.gennas.presets import PRESETS
-from nasmeta_lib.gennas.score import CELL_BN, Scores, nb201_network, score_cells, score_models
+from nasmeta_lib.gennas.score import (CELL_BN, Progress, Scores, no_progress, nb201_network, score_cells,
+                                     score_models)
 from nasmeta_lib.gennas.search import best, evolve
 from nasmeta_lib.gennas.signals import TaskConfig
 from nasmeta_lib.gennas.train import TrainConfig
@@ -46,36 +50,48 @@ def _other_bn(cell_bn: str) -> str:
     return next(b for b in CELL_BN if b != cell_bn)
 
 
+def _score(p: dict, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int, offset: int = 0,
+           cell_bn: str | None = None, progress: Progress = no_progress) -> Scores:
+    """GenNAS losses of NB201-style cells, grouped (GPU) or one network at a time (CPU), with the
+    run's cell BatchNorm unless told otherwise. Module-level, so a part can run on a cluster's worker."""
+    bn, device = cell_bn or p["cell_bn"], compute.device()
+    if p["batched"]:
+        return score_cells(archs, images, task, cfg, p["C"], p["N"], p["group_size"], device, seed, progress, offset, bn)
+    if not isinstance(task, TaskConfig):  # one task per arch (the task search): score each alone
+        parts = [score_models(lambda _, a=a: nb201_network(a, p["C"], p["N"], bn), 1, images, t, cfg, device, seed + i)
+                 for i, (a, t) in enumerate(zip(archs, task))]
+        return Scores(np.concatenate([s.losses for s in parts]), cfg.eval_steps, sum(s.seconds for s in parts))
+    return score_models(lambda i: nb201_network(archs[i], p["C"], p["N"], bn), len(archs), images, task, cfg, device,
+                        seed, progress, offset)
+
+
+def _score_part(*args: Any, **kwargs: Any) -> dict:
+    """:func:`_score` as a JSON-able checkpoint value."""
+    return _score(*args, **kwargs).to_json()
+
+
 class _Scorer:
-    """Scores NB201-style cells grouped (GPU) or one network at a time (CPU), with the run's cell
-    BatchNorm unless told otherwise."""
+    """The run's scoring: :func:`_score` with its parameters and progress bars, whole or in
+    checkpointed parts."""
 
     def __init__(self, p: dict, ctx: Context):
-        self.p, self.ctx, self.device = p, ctx, compute.device()
+        self.p, self.ctx = p, ctx
 
-    def cells(self, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int, offset: int = 0,
-              cell_bn: str | None = None) -> Scores:
-        p, bn = self.p, cell_bn or self.p["cell_bn"]
-        if p["batched"]:
-            return score_cells(archs, images, task, cfg, p["C"], p["N"], p["group_size"], self.device,
-                               seed, self.ctx.progress, offset, bn)
-        if not isinstance(task, TaskConfig):  # one task per arch (the task search): score each alone
-            parts = [score_models(lambda _, a=a: nb201_network(a, p["C"], p["N"], bn), 1, images, t, cfg,
-                                  self.device, seed + i) for i, (a, t) in enumerate(zip(archs, task))]
-            return Scores(np.concatenate([s.losses for s in parts]), cfg.eval_steps, sum(s.seconds for s in parts))
-        return score_models(lambda i: nb201_network(archs[i], p["C"], p["N"], bn), len(archs), images,
-                            task, cfg, self.device, seed, self.ctx.progress, offset)
+    def cells(self, archs: list, images: torch.Tensor, task, cfg: TrainConfig, seed: int) -> Scores:
+        return _score(self.p, archs, images, task, cfg, seed, progress=self.ctx.progress)
 
     def checkpointed(self, key: str, archs: list, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
                      seed: int, cell_bn: str | None = None) -> dict:
-        """:meth:`cells` in parts, each a checkpointed step ``key-<i>``, so that a run stopped by a
-        time limit resumes after its last finished part; the scores equal one call's."""
+        """:func:`_score` in independent parts ``key-<i>`` (:meth:`Context.map`: checkpointed, on a
+        cluster when the run has one), so a run stopped by a time limit resumes after its last
+        finished part; the seeds follow the cells' indices, so the scores equal one call's."""
         size = self.p["group_size"] if self.p["batched"] else CHUNK
-        parts = [self.ctx.step(f"{key}-{i}", lambda s=start: self.cells(archs[s:s + size], images, task, cfg, seed, s,
-                                                                        cell_bn).to_json())
-                 for i, start in enumerate(range(0, len(archs), size))]
-        return {"losses": [row for part in parts for row in part["losses"]], "steps": parts[0]["steps"],
-                "seconds": sum(part["seconds"] for part in parts)}
+        parts = [(f"{key}-{i}", partial(_score_part, self.p, archs[s:s + size], images, task, cfg, seed, s, cell_bn,
+                                        self.ctx.part_progress))
+                 for i, s in enumerate(range(0, len(archs), size))]
+        done = self.ctx.map(parts, desc=key)
+        return {"losses": [row for part in done for row in part["losses"]], "steps": done[0]["steps"],
+                "seconds": sum(part["seconds"] for part in done)}
 
 
 def _speed_check(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,

@@ -39,7 +39,7 @@ def nb201_network(arch: Sequence[str], C: int, N: int, cell_bn: str = "official"
     return spaces.build("nb201", arch, C=C, N=N, **_cell_bn(cell_bn))
 
 
-def _no_progress(it: Iterable, desc: str = "") -> Iterable:
+def no_progress(it: Iterable, desc: str = "") -> Iterable:
     return it
 
 
@@ -74,7 +74,7 @@ def _stack_targets(tasks: Sequence[TaskConfig], images: torch.Tensor, seed: int)
 
 def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: TaskConfig | Sequence[TaskConfig],
                 cfg: TrainConfig = TrainConfig(), C: int = 16, N: int = 5, group_size: int = 64,
-                device: torch.device | str = "cpu", seed: int = 0, progress: Progress = _no_progress,
+                device: torch.device | str = "cpu", seed: int = 0, progress: Progress = no_progress,
                 offset: int = 0, cell_bn: str = "official") -> Scores:
     """GenNAS losses of NB201-style cells, ``group_size`` networks trained at once.
 
@@ -112,7 +112,7 @@ def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: Tas
 
 def score_models(build: Callable[[int], nn.Module], n: int, images: torch.Tensor, task: TaskConfig,
                  cfg: TrainConfig = TrainConfig(), device: torch.device | str = "cpu", seed: int = 0,
-                 progress: Progress = _no_progress, offset: int = 0) -> Scores:
+                 progress: Progress = no_progress, offset: int = 0) -> Scores:
     """GenNAS losses of ``n`` networks built one at a time by ``build(i)`` (any ``features`` model);
     ``offset``: as in :func:`score_cells`."""
     device = torch.device(device)
