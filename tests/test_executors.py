@@ -54,6 +54,13 @@ def test_map_honours_steps(tmp_path):
     assert stop.value.next_step == "b" and [p.stem for p in tmp_path.glob("*.json")] == ["a"]
 
 
+def test_shared_input_is_prepared_once_and_only_when_a_part_runs(tmp_path):
+    prepared = []
+    Context(tmp_path, progress=False).map(_parts("ab"), prepare=lambda: prepared.append(1))
+    Context(tmp_path, progress=False, executor=NothingToRun()).map(_parts("ab"), prepare=lambda: prepared.append(2))
+    assert prepared == [1]
+
+
 def test_executor_from_environment(monkeypatch):
     monkeypatch.delenv("NASMETA_WORKERS", raising=False)
     monkeypatch.delenv("NASMETA_SCHEDULER", raising=False)

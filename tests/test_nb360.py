@@ -231,6 +231,24 @@ def test_chapter_tiny_darcy_run_split_along_its_steps(tmp_path, monkeypatch):
         assert judged[cid].verdict == "inconclusive" and judged[cid].evidence.startswith("under-trained")
 
 
+@pytest.mark.slow
+def test_darcy_methods_give_the_same_numbers_on_a_local_cluster(tmp_path, monkeypatch):
+    from nasmeta_lib.executors import Dask, Serial
+
+    monkeypatch.setenv("NASMETA_CACHE", str(tmp_path / "cache"))
+    tiny = dict(progress=False, search_repeats=3, search_budgets=[5], bootstrap=50, darcy_solve_resolution=21,
+                darcy_subsample=2, darcy_train=12, darcy_val=4, darcy_test=4, darcy_epochs=1, fno_modes=4,
+                search_epochs=1, random_cells=2, cell_channels=4)
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
+    serial = get("nb360").execute("quick", executor=Serial(), **tiny)
+    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
+    distributed = get("nb360").execute("quick", executor=Dask(workers=2), **tiny)
+    assert distributed.provenance["executor"]["executor"] == "dask"
+    for name in ("darcy", "darcy_per_sample"):
+        pd.testing.assert_frame_equal(distributed.tables[name].drop(columns=["seconds"], errors="ignore"),
+                                      serial.tables[name].drop(columns=["seconds"], errors="ignore"), obj=name)
+
+
 def test_final_darcy_models_must_train_for_equal_epochs():
     one, two = Recipe("sgd", 0.1, 1, 4), Recipe("sgd", 0.1, 2, 4)
     with pytest.raises(ValueError, match="equal epochs"):

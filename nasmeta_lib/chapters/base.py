@@ -93,7 +93,8 @@ class Context:
         value, data = _recorded(fn)()
         return self._save(key, value, data)
 
-    def map(self, parts: Sequence[tuple[str, Callable[[], Any]]], desc: str = "parts") -> list[Any]:
+    def map(self, parts: Sequence[tuple[str, Callable[[], Any]]], desc: str = "parts",
+            prepare: Callable[[], Any] | None = None) -> list[Any]:
         """The values of independent parts, in order, each checkpointed like a step.
 
         Parts without a checkpoint run on the run's executor: one after another here, or as tasks
@@ -101,6 +102,8 @@ class Context:
         its part finishes, so a distributed run resumes like a serial one. A part must not depend
         on another, and its seed must follow from its own key and parameters, never the worker.
         If some parts fail, the others keep their checkpoints and the failures are reported.
+        ``prepare()`` runs here once before the parts, and only when some part is to run: input
+        the parts share and would otherwise each make (e.g. generated data in the disk cache).
         """
         keys = [key for key, _ in parts]
         reached_before = any(_safe(k) in self.only for k in self.seen) if self.only is not None else True
@@ -115,10 +118,12 @@ class Context:
         blocked = [k for k in keys if k not in values and all(k != t for t, _ in todo)]
         if blocked and not todo and not reached_before:
             self._stop(blocked[0], reached=False)
-        with tqdm(total=len(todo), desc=desc, disable=not self.show_progress or not todo, leave=False) as bar:
+        if todo and prepare is not None:
+            prepare()
+        with tqdm(total=len(todo), desc=desc, disable=not self.show_progress or not todo, leave=False) as shown:
             for key, (value, data) in self.executor.run(todo):
                 values[key] = self._save(key, value, data)
-                bar.update()
+                shown.update()
         if blocked:
             self._stop(blocked[0], reached=True)
         return [values[k] for k in keys]

@@ -8,7 +8,7 @@ BatchNorm (GenNAS's official cells vs NB201's affine ones). Then the rank correl
 training iterations, the task search with few labels, TransNAS-Bench-101 micro cells, NB101 and
 a uniform sample of the complete 15,625-cell NB201 table, scored against all three datasets.
 
-Every scoring is a checkpointed step in parts (``nb201-<input>-<cell BN>-<i>``,
+Every scoring runs in independent checkpointed parts (``nb201-<input>-<cell BN>-<i>``,
 ``nb201-full-<i>``, ``nb101``, ...), so a long run resumes after its last finished part, and
 ``--steps`` splits it between runs or machines.
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,8 @@ from nasmeta_lib.results import Result
 from nasmeta_lib.tasks import generated_darcy_note, load_darcy_generated, paper_results, status
 from nasmeta_lib.tasks import tabular_transfer as tt
 from nasmeta_lib.tasks.darcy import DarcyConfig
-from nasmeta_lib.tasks.darcy_baselines import PAPER_COUNTERPART, DarcyBudget, DarcyProblem, baseline_methods
+from nasmeta_lib.tasks.darcy_baselines import METHODS, PAPER_COUNTERPART, DarcyBudget, DarcyProblem, baseline_methods
+from nasmeta_lib.tasks.spec import TaskData
 
 PROXIES = ("flops", "params", "snip", "jacov", "grad_norm", "plain", "epe_nas", "fisher", "grasp", "l2_norm",
            "synflow", "nwot")
@@ -84,25 +86,30 @@ def _darcy_config(params: dict) -> DarcyConfig:
                        params["darcy_solve_resolution"], params["darcy_subsample"])
 
 
-def _darcy(params: dict, ctx: Context, transfer_cell: tuple[str, ...]) -> list[dict]:
+def _darcy_data(params: dict, workers: int = 1, progress: Callable | None = None) -> TaskData:
+    """The generated Darcy set, from the disk cache once made."""
+    return load_darcy_generated(params["darcy_train"], params["darcy_val"], params["darcy_test"], params["seed"],
+                                params["darcy_solve_resolution"], params["darcy_subsample"], workers, progress)
+
+
+def _darcy_method(params: dict, name: str, transfer_cell: tuple[str, ...], progress: Callable) -> dict:
+    """One Darcy method trained and tested: a part, run here or on a cluster's worker, that reads
+    the data its run generated beforehand (or generates it, where the worker sees another disk)."""
     device = pick_device()
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
-
-    @functools.cache
-    def problem() -> DarcyProblem:  # generated only when a method that is not checkpointed runs
-        data = load_darcy_generated(params["darcy_train"], params["darcy_val"], params["darcy_test"], params["seed"],
-                                    params["darcy_solve_resolution"], params["darcy_subsample"],
-                                    workers=min(16, os.cpu_count() or 1), progress=ctx.progress)
-        return DarcyProblem.from_data(data, device)
-
-    rows = []
-    methods = baseline_methods(problem, _budget(params), params["seed"], transfer_cell, device, ctx.progress)
+    problem = functools.cache(lambda: DarcyProblem.from_data(_darcy_data(params), device))
+    methods = dict(baseline_methods(problem, _budget(params), params["seed"], transfer_cell, device, progress))
     with one_cpu_thread(device):
-        for name, run in ctx.progress(methods, "Darcy baselines"):
-            rows.append(ctx.step(f"darcy-{name}", run))
-    return rows
+        return methods[name]()
+
+
+def _darcy(params: dict, ctx: Context, transfer_cell: tuple[str, ...]) -> list[dict]:
+    parts = [(f"darcy-{name}", functools.partial(_darcy_method, params, name, transfer_cell, ctx.part_progress))
+             for name in METHODS]
+    generate = functools.partial(_darcy_data, params, min(16, os.cpu_count() or 1), ctx.progress)
+    return ctx.map(parts, desc="Darcy baselines", prepare=generate)
 
 
 def _darcy_tables(rows: list[dict]) -> dict[str, pd.DataFrame]:

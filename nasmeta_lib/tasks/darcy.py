@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -133,7 +134,7 @@ def generate(config: DarcyConfig, workers: int = 1, progress=None) -> tuple[np.n
     coeff = np.stack([a[::step, ::step] for a, _ in samples]).astype(np.float32)
     sol = np.stack([u[::step, ::step] for _, u in samples]).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # processes generating at once never share a file
     np.savez(tmp, coeff=coeff, sol=sol)
     tmp.replace(path)
     return coeff, sol

@@ -208,6 +208,7 @@ MEAN, WRN, FNO, TRANSFER, RANDOM, DARTS = (
     "Mean solution", "WRN (default)", "FNO (expert)", "CIFAR-100-best NB201 cell", "Random cell search",
     "DARTS cell search",
 )
+METHODS = (MEAN, WRN, FNO, TRANSFER, RANDOM, DARTS)  # in the order of :func:`baseline_methods`
 
 # Our method -> (the paper's closest Table 2 row, the paper's Darcy budget for it).
 PAPER_COUNTERPART = {
