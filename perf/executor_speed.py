@@ -2,7 +2,8 @@
 
 Runs the proxies chapter (``--archs`` cells, every task x input kind as one part) into fresh
 result folders: serially with torch's default threads (all cores) and with one thread, and on
-local clusters of 1 and ``--workers`` processes (one torch thread each). The table gives wall
+local clusters of 1 and ``--workers`` processes (one torch thread each), and once more on one
+worker without :data:`nasmeta_lib.executors.WORKER_ENVIRON` (Dask's own malloc setting). The table gives wall
 seconds, the speed-up over the default serial run and the parallel efficiency (speed-up per
 worker); the cluster's start-up is included, as a user pays it. Scores are compared with the
 one-thread serial run (same thread count, so they must be equal) and, as the largest relative
@@ -47,6 +48,7 @@ def main() -> None:
     for label, executor, n, threads in (
             (f"serial, {default_threads} threads", Serial(), 1, default_threads), ("serial, 1 thread", Serial(), 1, 1),
             ("dask, 1 worker", Dask(workers=1), 1, default_threads),
+            ("dask, 1 worker, Dask's own malloc setting", Dask(workers=1, environ={}), 1, default_threads),
             (f"dask, {args.workers} workers", Dask(workers=args.workers), args.workers, default_threads)):
         compute.use_threads(threads)  # this process's threads; each Dask worker caps its own at 1
         runs.append((label, n, *timed(executor, args.archs)))

@@ -1,12 +1,13 @@
 """A chapter's independent parts: checkpointed as they finish, the same numbers on any executor."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from nasmeta_lib.chapters import Context, StepsDone, get
-from nasmeta_lib.executors import Dask, PartFailed, Serial, from_environment, in_words
+from nasmeta_lib.executors import WORKER_ENVIRON, Dask, PartFailed, Serial, from_environment, in_words
 
 
 def _draw(key: str) -> float:
@@ -78,6 +79,20 @@ def test_result_notes_say_where_the_parts_ran():
         "ran as tasks on a Dask cluster (local cluster, 3 workers, 1 torch thread(s) each)"
     remote = {"executor": "dask", "cluster": "scheduler tcp://10.0.0.5:8786", "threads_per_worker": 1, "workers": 8}
     assert "scheduler tcp://10.0.0.5:8786, 8 workers" in in_words(remote)
+
+
+def _environ(names):
+    return {k: os.environ.get(k) for k in names}
+
+
+@pytest.mark.slow
+def test_local_workers_start_with_the_heap_friendly_malloc_setting():
+    cluster = Dask(workers=1)
+    try:
+        (seen,) = cluster.client().run(_environ, ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"]).values()
+    finally:
+        cluster.close()
+    assert seen["MALLOC_MMAP_THRESHOLD_"] == WORKER_ENVIRON["MALLOC_MMAP_THRESHOLD_"]
 
 
 @pytest.mark.slow
