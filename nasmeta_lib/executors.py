@@ -108,9 +108,12 @@ class Dask:
                 self._client = Client(self.address)
             else:
                 environ = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in self.environ.items()}
+                before = dict(os.environ)  # the nannies set the workers' environment in this process's
                 with dask.config.set(environ):
                     cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads_per_worker,
                                            processes=True, dashboard_address=None)
+                os.environ.clear()
+                os.environ.update(before)  # so later clusters and subprocesses start from the user's own
                 self._client = Client(cluster)
         return self._client
 

@@ -93,6 +93,7 @@ def test_local_workers_start_with_the_heap_friendly_malloc_setting():
     finally:
         cluster.close()
     assert seen["MALLOC_MMAP_THRESHOLD_"] == WORKER_ENVIRON["MALLOC_MMAP_THRESHOLD_"]
+    assert "MALLOC_MMAP_THRESHOLD_" not in os.environ  # this process's environment is left as it was
 
 
 @pytest.mark.slow
