@@ -107,9 +107,12 @@ class Dask:
             if self.address:
                 self._client = Client(self.address)
             else:
-                environ = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in self.environ.items()}
+                settings = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in self.environ.items()}
+                # the workers share this machine: one that misses heartbeats was suspended with it (a
+                # laptop asleep), not lost, and restarting it would throw its running parts away
+                settings["distributed.scheduler.worker-ttl"] = None
                 before = dict(os.environ)  # the nannies set the workers' environment in this process's
-                with dask.config.set(environ):
+                with dask.config.set(settings):
                     cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads_per_worker,
                                            processes=True, dashboard_address=None)
                 os.environ.clear()

@@ -86,10 +86,11 @@ def _environ(names):
 
 
 @pytest.mark.slow
-def test_local_workers_start_with_the_heap_friendly_malloc_setting():
+def test_local_workers_start_with_the_heap_friendly_malloc_setting_and_are_never_timed_out():
     cluster = Dask(workers=1)
     try:
         (seen,) = cluster.client().run(_environ, ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"]).values()
+        assert cluster.client().cluster.scheduler.worker_ttl is None  # a suspended machine keeps its parts
     finally:
         cluster.close()
     assert seen["MALLOC_MMAP_THRESHOLD_"] == WORKER_ENVIRON["MALLOC_MMAP_THRESHOLD_"]
