@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Protocol
 Part = tuple[str, Callable[[], Any]]
 # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also freezes glibc's mmap
 # threshold at 128 KiB: every larger tensor is then mapped and unmapped afresh, and a proxies part
-# took 2.2x the CPU time in a worker (perf/executor_speed.py). A fixed 32 MiB mmap threshold keeps
+# took 11.8-13.9 CPU s in a worker instead of 4.7-4.8 (README). A fixed 32 MiB mmap threshold keeps
 # tensors on the heap while Dask still returns freed memory to the system.
 WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": "33554432"}
 
@@ -112,11 +112,13 @@ class Dask:
                 # laptop asleep), not lost, and restarting it would throw its running parts away
                 settings["distributed.scheduler.worker-ttl"] = None
                 before = dict(os.environ)  # the nannies set the workers' environment in this process's
-                with dask.config.set(settings):
-                    cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads_per_worker,
-                                           processes=True, dashboard_address=None)
-                os.environ.clear()
-                os.environ.update(before)  # so later clusters and subprocesses start from the user's own
+                try:
+                    with dask.config.set(settings):
+                        cluster = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads_per_worker,
+                                               processes=True, dashboard_address=None)
+                finally:  # so later clusters and subprocesses start from the user's own
+                    os.environ.clear()
+                    os.environ.update(before)
                 self._client = Client(cluster)
         return self._client
 

@@ -9,12 +9,12 @@ from nasmeta_lib.chapters import Context, get
 from nasmeta_lib.chapters import advantagenas as chapter
 from nasmeta_lib.chapters.advantagenas import paper_sized
 from nasmeta_lib.claims import advantagenas as claims
-from nasmeta_lib.executors import Dask, Serial
 from test_executors import NothingToRun
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.plots import advantagenas as plots
 from nasmeta_lib.results import VERDICTS, Result
 from nasmeta_lib.searchers import oneshot
+from cluster_runs import serial_and_on_a_cluster
 
 matplotlib.use("Agg")
 
@@ -178,11 +178,7 @@ TIMED = {"step_cost": None, "time_matched_auc": None, "summary": None, "supernet
 
 @pytest.mark.slow
 def test_a_tiny_run_gives_the_same_tables_on_a_local_cluster(tmp_path, monkeypatch):
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
-    serial = get("advantagenas").execute("quick", progress=False, executor=Serial(), **TINY)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
-    distributed = get("advantagenas").execute("quick", progress=False, executor=Dask(workers=2), **TINY)
-    assert distributed.provenance["executor"]["executor"] == "dask"
+    serial, distributed = serial_and_on_a_cluster("advantagenas", tmp_path, monkeypatch, **TINY)
     assert "Dask cluster (local cluster, 2 workers" in " ".join(distributed.notes)
     assert set(distributed.tables) == set(serial.tables)
     for name, frame in serial.tables.items():

@@ -8,6 +8,7 @@ import pytest
 
 from nasmeta_lib.chapters import Context, StepsDone, get
 from nasmeta_lib.executors import WORKER_ENVIRON, Dask, PartFailed, Serial, from_environment, in_words
+from cluster_runs import serial_and_on_a_cluster
 
 
 def _draw(key: str) -> float:
@@ -100,13 +101,7 @@ def test_local_workers_start_with_the_heap_friendly_malloc_setting_and_are_never
 @pytest.mark.slow
 def test_a_chapter_gives_the_same_numbers_on_a_local_cluster(tmp_path, monkeypatch):
     small = dict(tasks=["cifar10", "cifar100"], n_archs=3, proxies=["params", "synflow"], inputs=["random"])
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
-    serial = get("proxies").execute("quick", progress=False, **small)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
-    cluster = Dask(workers=2)
-    distributed = get("proxies").execute("quick", progress=False, executor=cluster, **small)
-    assert distributed.provenance["executor"]["executor"] == "dask"
-    assert serial.provenance["executor"] == {"executor": "serial"}
+    serial, distributed = serial_and_on_a_cluster("proxies", tmp_path, monkeypatch, **small)
     assert [c.to_dict() for c in distributed.checks] == [c.to_dict() for c in serial.checks]
     assert json.dumps(distributed.metrics, sort_keys=True) == json.dumps(serial.metrics, sort_keys=True)
     drop = ["seconds"]

@@ -21,6 +21,7 @@ from nasmeta_lib.gennas.signals import Basis, TaskConfig, basis_maps, build_targ
 from nasmeta_lib.gennas.train import TrainConfig, train_and_score
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.results import Result
+from cluster_runs import serial_and_on_a_cluster
 
 torch.set_num_threads(1)
 ARCHS = [
@@ -290,16 +291,9 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_the_scoring_parts_give_the_same_numbers_on_a_local_cluster(tmp_path, monkeypatch):
-    from nasmeta_lib.chapters import get
-    from nasmeta_lib.executors import Dask, Serial
-
     tiny = dict(n_archs=5, compare_archs=2, iters=2, eval_every=1, tnb_archs=0, full_space_archs=2,
                 search_population=0, search_eval_archs=3, C=2, nb101_archs=3, nb101_C=8, n_boot=20)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
-    serial = get("gennas").execute("quick", progress=False, executor=Serial(), **tiny)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
-    distributed = get("gennas").execute("quick", progress=False, executor=Dask(workers=2), **tiny)
-    assert distributed.provenance["executor"]["executor"] == "dask"
+    serial, distributed = serial_and_on_a_cluster("gennas", tmp_path, monkeypatch, **tiny)
     for name in ("nb201_scores", "nb201_rho", "cell_bn_rho", "nb201_full_rho"):
         pd.testing.assert_frame_equal(distributed.tables[name], serial.tables[name], obj=name)
 

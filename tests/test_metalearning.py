@@ -10,11 +10,11 @@ from nasmeta_lib import benchmarks
 from nasmeta_lib.chapters import Context, get
 from nasmeta_lib.chapters import metalearning as chapter
 from nasmeta_lib.claims import metalearning as claims
-from nasmeta_lib.executors import Dask, Serial
 from test_executors import NothingToRun
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.predictors import encodings, meta
 from nasmeta_lib.results import VERDICTS, Result
+from cluster_runs import serial_and_on_a_cluster
 
 TINY = dict(
     heldout=["nb201/cifar10", "nb101/cifar10"], extrapolation_targets=["nbgraph/proteins"], predictors=["mlp_proxy"],
@@ -93,11 +93,7 @@ def test_each_predictor_and_approach_is_a_part_checkpointed_under_its_key(tmp_pa
 def test_a_tiny_run_gives_the_same_tables_on_a_local_cluster(tmp_path, monkeypatch):
     """Serially with two torch threads, on the cluster with one per worker: the same numbers."""
     tiny = {**TINY, "threads": 2}
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
-    serial = get("metalearning").execute("quick", progress=False, executor=Serial(), **tiny)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
-    distributed = get("metalearning").execute("quick", progress=False, executor=Dask(workers=2), **tiny)
-    assert distributed.provenance["executor"]["executor"] == "dask"
+    serial, distributed = serial_and_on_a_cluster("metalearning", tmp_path, monkeypatch, **tiny)
     for name, frame in serial.tables.items():
         if name != "timing":  # wall-clock seconds
             pd.testing.assert_frame_equal(distributed.tables[name], frame, obj=name)

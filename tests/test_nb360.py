@@ -22,6 +22,7 @@ from nasmeta_lib.searchers.random_search import random_search
 from nasmeta_lib.tasks import paper_results
 from nasmeta_lib.tasks import tabular_transfer as tt
 from nasmeta_lib.tasks.darcy_baselines import DARTS, FNO, MEAN, RANDOM, TRANSFER, WRN, DarcyBudget
+from cluster_runs import serial_and_on_a_cluster
 
 torch.set_num_threads(1)
 
@@ -233,17 +234,11 @@ def test_chapter_tiny_darcy_run_split_along_its_steps(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_darcy_methods_give_the_same_numbers_on_a_local_cluster(tmp_path, monkeypatch):
-    from nasmeta_lib.executors import Dask, Serial
-
     monkeypatch.setenv("NASMETA_CACHE", str(tmp_path / "cache"))
-    tiny = dict(progress=False, search_repeats=3, search_budgets=[5], bootstrap=50, darcy_solve_resolution=21,
+    tiny = dict(search_repeats=3, search_budgets=[5], bootstrap=50, darcy_solve_resolution=21,
                 darcy_subsample=2, darcy_train=12, darcy_val=4, darcy_test=4, darcy_epochs=1, fno_modes=4,
                 search_epochs=1, random_cells=2, cell_channels=4)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "serial"))
-    serial = get("nb360").execute("quick", executor=Serial(), **tiny)
-    monkeypatch.setenv("NASMETA_RESULTS", str(tmp_path / "dask"))
-    distributed = get("nb360").execute("quick", executor=Dask(workers=2), **tiny)
-    assert distributed.provenance["executor"]["executor"] == "dask"
+    serial, distributed = serial_and_on_a_cluster("nb360", tmp_path, monkeypatch, **tiny)
     for name in ("darcy", "darcy_per_sample"):
         pd.testing.assert_frame_equal(distributed.tables[name].drop(columns=["seconds"], errors="ignore"),
                                       serial.tables[name].drop(columns=["seconds"], errors="ignore"), obj=name)
