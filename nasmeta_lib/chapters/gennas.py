@@ -85,13 +85,25 @@ class _Scorer:
         """:func:`_score` in independent parts ``key-<i>`` (:meth:`Context.map`: checkpointed, on a
         cluster when the run has one), so a run stopped by a time limit resumes after its last
         finished part; the seeds follow the cells' indices, so the scores equal one call's."""
+        return self.together({key: (archs, images, task, cfg, seed, cell_bn)})[key]
+
+    def together(self, scorings: dict[str, tuple]) -> dict[str, dict]:
+        """Several :meth:`checkpointed` scorings (key -> its arguments) in one :meth:`Context.map`,
+        so a cluster's workers share all their parts instead of idling at the end of each small one."""
         size = self.p["group_size"] if self.p["batched"] else CHUNK
-        parts = [(f"{key}-{i}", partial(_score_part, self.p, archs[s:s + size], images, task, cfg, seed, s, cell_bn,
-                                        self.ctx.part_progress))
-                 for i, s in enumerate(range(0, len(archs), size))]
-        done = self.ctx.map(parts, desc=key)
-        return {"losses": [row for part in done for row in part["losses"]], "steps": done[0]["steps"],
-                "seconds": sum(part["seconds"] for part in done)}
+        parts, owners = [], []
+        for key, (archs, images, task, cfg, seed, cell_bn) in scorings.items():
+            for i, s in enumerate(range(0, len(archs), size)):
+                parts.append((f"{key}-{i}", partial(_score_part, self.p, archs[s:s + size], images, task, cfg, seed, s,
+                                                    cell_bn, self.ctx.part_progress)))
+                owners.append(key)
+        done = self.ctx.map(parts, desc=", ".join(scorings))
+        runs = {}
+        for key in scorings:
+            mine = [value for owner, value in zip(owners, done) if owner == key]
+            runs[key] = {"losses": [row for part in mine for row in part["losses"]], "steps": mine[0]["steps"],
+                         "seconds": sum(part["seconds"] for part in mine)}
+        return runs
 
 
 def _speed_check(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: TrainConfig,
@@ -131,14 +143,15 @@ def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainC
     archs = [list(o) for o in sample.ops]
     main, bn = p["image_sources"][0], p["cell_bn"]
     compared = archs[: p["compare_archs"]]
-    runs = {main: scorer.checkpointed(f"nb201-{main}-{bn}", archs, images[main], task, cfg, p["seed"])}
+    # the main scoring and its comparisons (each other input, the other cell BN) share one map
+    scorings = {f"nb201-{main}-{bn}": (archs, images[main], task, cfg, p["seed"], None)}
     if compared:
-        for source in p["image_sources"][1:]:
-            runs[source] = scorer.checkpointed(f"nb201-{source}-{bn}", compared, images[source], task, cfg, p["seed"])
-    bn_runs = {bn: runs[main]}
-    if compared:
+        scorings |= {f"nb201-{s}-{bn}": (compared, images[s], task, cfg, p["seed"], None) for s in p["image_sources"][1:]}
         other = _other_bn(bn)
-        bn_runs[other] = scorer.checkpointed(f"nb201-{main}-{other}", compared, images[main], task, cfg, p["seed"], other)
+        scorings[f"nb201-{main}-{other}"] = (compared, images[main], task, cfg, p["seed"], other)
+    done = scorer.together(scorings)
+    runs = {s: done[f"nb201-{s}-{bn}"] for s in p["image_sources"] if f"nb201-{s}-{bn}" in done}
+    bn_runs = {b: done[f"nb201-{main}-{b}"] for b in (bn, _other_bn(bn)) if f"nb201-{main}-{b}" in done}
     by_dataset = {d: sample[["arch_id"]].merge(f, on="arch_id", how="left") for d, f in tables.items()}
     rows, curve = [], []
     for dataset, joined in by_dataset.items():
