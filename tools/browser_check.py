@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", nargs="*", help="only these pages (paths relative to html_dir)")
     ap.add_argument("--screenshots", type=Path, default=REPO_ROOT / "_build" / "screenshots")
     args = ap.parse_args(argv)
+    args.html_dir = args.html_dir.resolve()  # Chromium opens pages by file URI, which must be absolute
     chromium = browser()
     if chromium is None:
         print("error: no Chromium found (Debian: apt-get install chromium)", file=sys.stderr)
