@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from nasmeta_lib.paths import results_dir
-from nasmeta_lib.results import Result, result_path
+from nasmeta_lib.results import Result, duration, result_path
 from nasmeta_lib.verdicts import Claim
 
 VERDICT_MARKS = {"reproduced": "REPRODUCED", "partly": "PARTLY", "inconclusive": "INCONCLUSIVE",
@@ -100,10 +100,10 @@ def profile_paragraph(result: Result) -> "Markdown":
     p = result.provenance
     if result.profile == "full":
         how = (f"the committed result `{result_file(result)}` (git {p.get('git_sha', '?')[:12]}, "
-               f"{p.get('device', '?')}, {_duration(p.get('seconds'))})")
+               f"{p.get('device', '?')}, {duration(p)})")
     else:
         how = (f"a reduced run computed when this page was built ({p.get('device', '?')}, "
-               f"{_duration(p.get('seconds'))}); its verdicts are capped by the smaller budget")
+               f"{duration(p)}); its verdicts are capped by the smaller budget")
     lines = [f"**This page shows the {result.profile} profile**: {how}. Parameters: "
              + "; ".join(f"{k} {_value(v)}" for k, v in result.params.items()) + "."]
     for other in chapter.profiles:
@@ -114,12 +114,6 @@ def profile_paragraph(result: Result) -> "Markdown":
         if diff:
             lines.append(f"The {other} profile differs in: " + "; ".join(diff) + ".")
     return Markdown(" ".join(lines))
-
-
-def _duration(seconds: Any) -> str:
-    if not isinstance(seconds, (int, float)):
-        return "time not recorded"
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _value(v: Any) -> str:

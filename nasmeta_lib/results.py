@@ -149,6 +149,16 @@ def run_sha(at_start: str) -> str:
     return at_start if git_sha() == at_start else f"{at_start.removesuffix('-dirty')}-changed"
 
 
+def duration(provenance: dict[str, Any]) -> str:
+    """How long the run that wrote a result took, and whether it resumed from checkpoints (then the
+    time is its last sitting's only, not the whole computation's)."""
+    seconds, resumed = provenance.get("seconds"), provenance.get("resumed_steps", 0)
+    if not isinstance(seconds, (int, float)):
+        return "time not recorded"
+    took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    return f"{took} after reading back {resumed} checkpointed steps of earlier runs" if resumed else took
+
+
 def provenance(params: dict[str, Any], seconds: float, started: datetime, sha: str) -> dict[str, Any]:
     """Where a result came from; ``sha`` is :func:`run_sha` of the commit at the start of the run."""
     versions = {}

@@ -8,7 +8,7 @@ import pytest
 
 from nasmeta_lib.chapters import StepsDone
 from nasmeta_lib.params import ParameterError
-from nasmeta_lib.results import Claim, param_hash, result_path
+from nasmeta_lib.results import Claim, duration, param_hash, result_path
 from toy_chapter import chapter_version, crash_fixed, toy_chapter
 
 TOY, CALLS = toy_chapter("toy")
@@ -56,6 +56,16 @@ def test_a_run_limited_to_some_steps_stops_and_a_later_run_resumes_from_them():
     assert not result_path("toy", "quick", TOY.resolve("quick", {"scale": 7})).exists()
     res = TOY.execute("quick", scale=7)  # e.g. on another machine, with the checkpoints carried over
     assert CALLS == ["step0", "step1", "step2"] and res.metrics["sum"] == 21
+    # its time is the last sitting's only, and the result says so
+    assert res.provenance["resumed_steps"] == 2
+    assert duration(res.provenance).endswith("after reading back 2 checkpointed steps of earlier runs")
+
+
+def test_a_run_in_one_sitting_records_no_resumed_steps_and_states_its_time():
+    res = TOY.execute("quick", scale=8)
+    assert "resumed_steps" not in res.provenance
+    assert duration({"seconds": 95.4}) == "95 s" and duration({"seconds": 3712.8}) == "62 min"
+    assert duration({}) == "time not recorded"
 
 
 def test_a_result_of_an_older_chapter_version_is_recomputed_not_reused():

@@ -26,7 +26,7 @@ from nasmeta_lib.data.fetch import data_records, note_data, recording_data, stal
 from nasmeta_lib.executors import Executor, Serial, from_environment
 from nasmeta_lib.params import Param, ParameterError, validate
 from nasmeta_lib.paths import NOTEBOOK_DIR
-from nasmeta_lib.results import Result, git_sha, param_hash, provenance, result_path, run_sha, write_atomic
+from nasmeta_lib.results import Result, duration, git_sha, param_hash, provenance, result_path, run_sha, write_atomic
 from nasmeta_lib.verdicts import Check, Claim, RuleChange
 
 T = TypeVar("T")
@@ -73,6 +73,7 @@ class Context:
         self.only = None if only is None else frozenset(_safe(k) for k in only)
         self.stamp = stamp or {}
         self.seen: list[str] = []  # step keys in the order this run reached them
+        self.resumed: list[str] = []  # step keys read back from an earlier run's checkpoints
 
     def progress(self, iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterable[T]:
         return bar(iterable, desc, total, self.show_progress)
@@ -136,6 +137,7 @@ class Context:
         checkpoint, problem = self._read(path, key)
         if not problem:
             note_data(checkpoint["data"])
+            self.resumed.append(key)
             return True, checkpoint["value"]
         log.warning("checkpoint %s is not used (%s); recomputing step %r", path, problem, key)
         path.unlink(missing_ok=True)
@@ -299,6 +301,8 @@ class Chapter:
             result.claims, result.checks = self.judge(result)
         result.provenance = provenance(params, time.perf_counter() - t0, started, run_sha(sha)) | {
             "chapter_version": self.version, "data": data_records(used), "executor": executor.describe()}
+        if ctx.resumed:
+            result.provenance["resumed_steps"] = len(ctx.resumed)
         write_atomic(path, result.to_json())
         shutil.rmtree(partial, ignore_errors=True)
         if unknown := sorted((ctx.only or set()) - {_safe(k) for k in ctx.seen}):
@@ -359,9 +363,7 @@ class Chapter:
         saved = self.saved(profile, self.resolve(profile))
         if saved is not None:
             p = saved.provenance
-            seconds = p.get("seconds")
-            took = f"{seconds / 60:.0f} min" if isinstance(seconds, (int, float)) and seconds >= 120 else f"{seconds} s"
-            measured = f"took {took} on {p.get('device', 'an unknown device')}"
+            measured = f"took {duration(p)} on {p.get('device', 'an unknown device')}"
         else:
             measured = "no saved run here to time"
         if profile == "full":
