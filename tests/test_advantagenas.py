@@ -40,6 +40,7 @@ def test_paper_sized_search_has_the_official_epochs():
     assert weight / epoch == pytest.approx(paper["epochs"], rel=0.01)
     assert arch / epoch == pytest.approx(paper["epochs"] - paper["warmup_epochs"], rel=0.01)
     assert (sized["supernet_C"], sized["supernet_N"]) == (paper["C"], paper["N"])
+    assert get("advantagenas").resolve("full")["supernet_include_none"] is paper["include_none"] is False
 
 
 def test_every_profile_uses_the_real_cifar10_table_as_a_tabular_reward():
@@ -90,6 +91,9 @@ def test_tiny_run_end_to_end():
     _, weight, arch = oneshot.step_counts(20, result.params["warmup"])
     assert f"{weight:,} weight steps" in notes and f"{arch:,} architecture steps" in notes
     assert "C=2 (paper 16)" in notes and "batch 16 (paper 64)" in notes and "200 CIFAR-10 test images" in notes
+    # the supernet searches the official candidates (no zero op); the exact problems keep all five ops
+    assert "4 candidate ops per edge, without the zero op (as the official search)" in notes
+    assert not any("none" in arch for arch in found["arch_str"])
     for fig in (plots.convergence(result.tables["convergence"]), plots.expected_path(result.tables["expected_path"]),
                 plots.moments(result.tables["moments"]),
                 plots.found_accuracy(result.tables["supernet_trace"], result.params["score_task"])):
