@@ -430,9 +430,10 @@ CHAPTER = Chapter(
                   "n_boot": 300, "threads": 1, "seed": 0},
         # Sized for a CPU (one network at a time, 2 threads): about 770 trainings of a paper-size NB201 network
         # (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells, 20 held out, 24 for the task search;
-        # 100 NB101 cells, about 12 min). At 14 s a training (an earlier 2-thread figure) that is 3 h; one
-        # thread measured 23-27 CPU s a training on a loaded machine, i.e. up to 5-6 h: run it in several runs
-        # (parts of 50 cells, book/how-to-rerun.md, which also has the paper-sized GPU command).
+        # 100 NB101 cells). Measured with --workers 2 on 2 cores: NB101 11.8 min (7 s a cell, 2 threads), the
+        # 175 Suite-Zero trainings 48 min (29-34 s a training per worker thread), the task search 8 min; the
+        # 520 other cells at that rate about 2.4 h: about 3.4 h in all, run in several runs (parts of 50
+        # cells, book/how-to-rerun.md, which also has the paper-sized GPU command).
         "full": {"image_sources": ["cifar10", "noise", "photo"], "n_archs": 70, "compare_archs": 35, "iters": 100,
                  "C": 16, "N": 5, "batched": False, "group_size": 1, "search_labelled": 20, "search_population": 4,
                  "search_rounds": 1, "search_children": 2, "search_iters": 20, "search_eval_archs": 20, "tnb_archs": 0,
