@@ -144,14 +144,17 @@ def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainC
     main, bn = p["image_sources"][0], p["cell_bn"]
     compared = archs[: p["compare_archs"]]
     # the main scoring and its comparisons (each other input, the other cell BN) share one map
+    others, other_bn = p["image_sources"][1:], _other_bn(bn)
     scorings = {f"nb201-{main}-{bn}": (archs, images[main], task, cfg, p["seed"], None)}
     if compared:
-        scorings |= {f"nb201-{s}-{bn}": (compared, images[s], task, cfg, p["seed"], None) for s in p["image_sources"][1:]}
-        other = _other_bn(bn)
-        scorings[f"nb201-{main}-{other}"] = (compared, images[main], task, cfg, p["seed"], other)
+        scorings |= {f"nb201-{s}-{bn}": (compared, images[s], task, cfg, p["seed"], None) for s in others}
+        scorings[f"nb201-{main}-{other_bn}"] = (compared, images[main], task, cfg, p["seed"], other_bn)
     done = scorer.together(scorings)
-    runs = {s: done[f"nb201-{s}-{bn}"] for s in p["image_sources"] if f"nb201-{s}-{bn}" in done}
-    bn_runs = {b: done[f"nb201-{main}-{b}"] for b in (bn, _other_bn(bn)) if f"nb201-{main}-{b}" in done}
+    runs = {main: done[f"nb201-{main}-{bn}"]}
+    bn_runs = {bn: runs[main]}
+    if compared:
+        runs |= {s: done[f"nb201-{s}-{bn}"] for s in others}
+        bn_runs[other_bn] = done[f"nb201-{main}-{other_bn}"]
     by_dataset = {d: sample[["arch_id"]].merge(f, on="arch_id", how="left") for d, f in tables.items()}
     rows, curve = [], []
     for dataset, joined in by_dataset.items():

@@ -35,8 +35,8 @@ PAPER = {
              "(read from the same curves)",
 }
 
-# The official search (madoibito80/advantage-nas, cifar10/search.py): what our scaled runs are measured against.
-# the official cifar10/search.py: 4 candidates per edge (no zero op), sizes and learning rate as below
+# The official search (madoibito80/advantage-nas, cifar10/search.py): what our scaled runs are measured against;
+# it searches 4 candidate ops per edge (no zero op).
 PAPER_SEARCH = {"C": 16, "N": 5, "batch_size": 64, "images_per_half": 25_000, "epochs": 90, "warmup_epochs": 50,
                 "arch_lr": 3e-4, "include_none": False}
 # Only this profile's supernet search is sized to compare with the paper's NB201 search; smaller
