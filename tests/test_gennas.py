@@ -356,7 +356,8 @@ def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
     rng = np.random.default_rng(0)
     acc = rng.normal(size=200)
     scores = pd.DataFrame({"gennas_loss": -(acc + rng.normal(0, 0.2, 200)), "acc_cifar10": acc,
-                           "synflow@cifar10": acc + rng.normal(0, 1.5, 200), "flops@cifar10": rng.normal(size=200)})
+                           "synflow@cifar10": acc + rng.normal(0, 1.5, 200), "flops@cifar10": rng.normal(size=200),
+                           "gennas_loss@cifar10": -acc})  # GenNAS under the input 'cifar10': never a proxy
     result = _nb101_result("full", (0.86, 0.8, 0.91), (0.4, 0.25, 0.52))
     result.tables["nb201_scores"] = scores
     result.params |= {"C": 16, "N": 5}
@@ -364,6 +365,7 @@ def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
 
     claim = _nb201(result, "cifar10")
     assert claim.verdict == "reproduced" and claim.controls[0].method == "random score"
+    assert "vs synflow" in claim.ours and "vs flops" in claim.ours and "gennas_loss" not in claim.ours
     assert claim.controls[0].verdict == "not reproduced" and claim.interval.n == 200
 
 
