@@ -22,6 +22,19 @@ def spearman(x, y) -> float:
     return float("nan") if pairs is None else float(stats.spearmanr(*pairs).statistic)
 
 
+def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`spearman` of each row of two (k, n) arrays of finite values in one pass (bootstrap
+    resamples): NaN where a row is constant or n < 3."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    rx, ry = (stats.rankdata(v, axis=1) for v in (x, y))
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    undefined = (np.ptp(x, axis=1) == 0) | (np.ptp(y, axis=1) == 0) | (x.shape[1] < 3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (rx * ry).sum(axis=1) / np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
+    return np.where(undefined, np.nan, rho)
+
+
 def spearman_test(x, y) -> tuple[float, float]:
     """Spearman rho and its two-sided p-value (no correlation), same conventions; (NaN, NaN) if undefined.
     With a handful of points a large rho can still be chance: report both."""

@@ -44,3 +44,12 @@ def test_spearman_test_gives_a_p_value_that_shrinks_with_evidence():
     rho5, p5 = stats.spearman_test(x[:5], [0, 2, 1, 3, 4])
     assert rho5 == pytest.approx(0.9) and p5 > 0.01  # five points, one swap: far weaker evidence than twelve
     assert all(math.isnan(v) for v in stats.spearman_test([1, 1, 1, 1], [1, 2, 3, 4]))
+
+
+def test_spearman_rows_equals_spearman_row_by_row_with_ties_and_constant_rows():
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 5, (50, 30)).astype(float), rng.random((50, 30))  # ties as in a bootstrap resample
+    x[3] = 1.0
+    rows = stats.spearman_rows(x, y)
+    assert np.isnan(rows[3])
+    np.testing.assert_allclose(rows, [stats.spearman(a, b) for a, b in zip(x, y)], rtol=0, atol=1e-12)
