@@ -446,7 +446,7 @@ CHAPTER = Chapter(
     run=run,
     full_needs_gpu=False,
     judge=claims.judge,
-    version=3,
+    version=4,
     check=_check,
     rule_changes=claims.RULE_CHANGES,
 )
