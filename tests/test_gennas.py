@@ -282,7 +282,11 @@ def test_chapter_runs_end_to_end_on_tiny_settings(tmp_path, monkeypatch):
     np.testing.assert_array_equal(scores["gennas_loss_cell_bn@official"], scores["gennas_loss"])  # the main variant
     bn = r.tables["cell_bn_rho"]
     assert set(zip(bn.dataset, bn.cell_bn)) == {(d, b) for d in ("cifar10", "cifar100", "ImageNet16-120") for b in CELL_BN}
-    assert set(r.tables["nb201_full_rho"].dataset) == {"cifar10", "cifar100", "ImageNet16-120"}
+    full = r.tables["nb201_full_rho"]
+    assert set(full.dataset) == {"cifar10", "cifar100", "ImageNet16-120"}
+    assert set(full.kind) == {"GenNAS", "zero-cost proxy"} and "synflow" in set(full.method)
+    whole = r.tables["nb201_full_scores"]  # the full profile's NB201 claims pair these, cell by cell
+    assert len(whole) == 3 and {"gennas_loss", "acc_cifar100", "synflow@cifar10", "nwot@ImageNet16-120"} <= set(whole)
     assert any(n.startswith("Cell BatchNorm, both variants on the same 4 cells") for n in r.notes)
     r.profile = "full"
     judged, _ = judge(r)
@@ -294,7 +298,7 @@ def test_the_scoring_parts_give_the_same_numbers_on_a_local_cluster(tmp_path, mo
     tiny = dict(n_archs=5, compare_archs=2, iters=2, eval_every=1, tnb_archs=0, full_space_archs=2,
                 search_population=0, search_eval_archs=3, C=2, nb101_archs=3, nb101_C=8, n_boot=20)
     serial, distributed = serial_and_on_a_cluster("gennas", tmp_path, monkeypatch, **tiny)
-    for name in ("nb201_scores", "nb201_rho", "cell_bn_rho", "nb201_full_rho"):
+    for name in ("nb201_scores", "nb201_rho", "cell_bn_rho", "nb201_full_rho", "nb201_full_scores"):
         pd.testing.assert_frame_equal(distributed.tables[name], serial.tables[name], obj=name)
 
 
@@ -352,21 +356,37 @@ def test_nb101_is_judged_on_the_interval_over_cells_with_the_best_proxy_as_contr
     assert blind.verdict == "inconclusive" and blind.controls[0].verdict == "reproduced"
 
 
-def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
-    rng = np.random.default_rng(0)
-    acc = rng.normal(size=200)
-    scores = pd.DataFrame({"gennas_loss": -(acc + rng.normal(0, 0.2, 200)), "acc_cifar10": acc,
-                           "synflow@cifar10": acc + rng.normal(0, 1.5, 200), "flops@cifar10": rng.normal(size=200),
-                           "gennas_loss@cifar10": -acc})  # GenNAS under the input 'cifar10': never a proxy
-    result = _nb101_result("full", (0.86, 0.8, 0.91), (0.4, 0.25, 0.52))
-    result.tables["nb201_scores"] = scores
-    result.params |= {"C": 16, "N": 5}
+def _nb201_scores(n: int, gennas_noise: float, seed: int = 0) -> pd.DataFrame:
+    """Per-cell CIFAR-10 scores: GenNAS with the given noise, a weak proxy and a blind one."""
+    rng = np.random.default_rng(seed)
+    acc = rng.normal(size=n)
+    return pd.DataFrame({"gennas_loss": -(acc + rng.normal(0, gennas_noise, n)), "acc_cifar10": acc,
+                         "synflow@cifar10": acc + rng.normal(0, 1.5, n), "flops@cifar10": rng.normal(size=n),
+                         "gennas_loss@cifar10": -acc})  # GenNAS under the input 'cifar10': never a proxy
+
+
+def _nb201_claim(**tables: pd.DataFrame):
     from nasmeta_lib.claims.gennas import _nb201
 
-    claim = _nb201(result, "cifar10")
+    result = _nb101_result("full", (0.86, 0.8, 0.91), (0.4, 0.25, 0.52))
+    result.tables |= tables
+    result.params |= {"C": 16, "N": 5}
+    return _nb201(result, "cifar10")
+
+
+def test_nb201_claims_pair_gennas_with_every_proxy_on_the_same_cells():
+    claim = _nb201_claim(nb201_scores=_nb201_scores(200, 0.2))
     assert claim.verdict == "reproduced" and claim.controls[0].method == "random score"
     assert "vs synflow" in claim.ours and "vs flops" in claim.ours and "gennas_loss" not in claim.ours
     assert claim.controls[0].verdict == "not reproduced" and claim.interval.n == 200
+    assert "Suite-Zero" in claim.evidence
+
+
+def test_nb201_claims_are_judged_on_the_whole_table_sample_when_the_run_scored_one():
+    # few Suite-Zero cells where GenNAS is no better than a proxy, many whole-table cells where it is
+    claim = _nb201_claim(nb201_scores=_nb201_scores(30, 3.0), nb201_full_scores=_nb201_scores(300, 0.2, seed=1))
+    assert claim.verdict == "reproduced" and claim.interval.n == 300
+    assert claim.evidence.startswith("300 cells: a uniform sample of all 15,625 cells")
 
 
 def test_input_claim_is_not_run_without_compared_cells():
