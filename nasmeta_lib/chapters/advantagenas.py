@@ -355,7 +355,8 @@ CHAPTER = Chapter(
         # Sized from CPU seconds measured on a loaded 2-core machine by perf/advantagenas_step_costs.py
         # (C=8, N=1, batch 64: 0.14 s per weight step, 0.06-0.19 s per architecture step): 18 searches
         # of 11-16 CPU minutes plus 1.3 for the found cell's training, the tabular part 2.5 CPU minutes;
-        # serially about 4.4 h, with --workers 2 about 2.2 h on 2 free cores (target: at most 3 h).
+        # serially about 4.4 h, with --workers 2 about 2.2 h on 2 free cores (target: at most 3 h); measured
+        # with --workers 2 on 2 free cores: 2.3 h (18 searches in 9 rounds of 14-16 min).
         "full": {
             "estimators": list(ESTIMATORS), "seed": 0, "include_none": True,
             "supernet_include_none": claims.PAPER_SEARCH["include_none"],
