@@ -126,6 +126,22 @@ def _rho_row(label: str, score, truth, n_boot: int, seed: int) -> dict:
             "ci_low": lo, "ci_high": hi, "kendall": stats.kendall(score, truth)}
 
 
+def _per_dataset(sample: pd.DataFrame, tables: dict[str, benchmarks.BenchmarkTable]
+                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
+    """Each dataset's rows for the sampled cells, and the per-cell columns the judge pairs with a
+    score: ``acc_<dataset>`` and ``<proxy>@<dataset>`` for every proxy the table stores."""
+    joined = {d: sample[["arch_id"]].merge(t.frame, on="arch_id", how="left") for d, t in tables.items()}
+    columns = {f"acc_{d}": j.accuracy for d, j in joined.items()}
+    columns |= {f"{x}@{d}": j[x] for d, j in joined.items() for x in tables[d].proxies}
+    return joined, columns
+
+
+def _proxy_rows(p: dict, dataset: str, joined: pd.DataFrame, proxies: list[str], **labels: str) -> list[dict]:
+    """One rho row per zero-cost proxy on the same cells as the GenNAS rows beside it."""
+    return [{"dataset": dataset, "kind": "zero-cost proxy", **labels,
+             **_rho_row(x, joined[x], joined.accuracy, p["n_boot"], p["seed"])} for x in proxies]
+
+
 def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     if n > len(frame):
         raise ParameterError(f"asked for {n} architectures but the benchmark has {len(frame)}")
@@ -139,8 +155,8 @@ def _final(run: dict, n: int | None = None) -> np.ndarray:
 
 
 def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainConfig):
-    tables = {t: benchmarks.load("nb201", t).frame for t in NB201_TASKS}
-    sample = _sample(tables["cifar10"], p["n_archs"], p["seed"])
+    tables = {d: benchmarks.load("nb201", d) for d in NB201_TASKS}
+    sample = _sample(tables["cifar10"].frame, p["n_archs"], p["seed"])
     archs = [list(o) for o in sample.ops]
     main, bn = p["image_sources"][0], p["cell_bn"]
     compared = archs[: p["compare_archs"]]
@@ -156,7 +172,7 @@ def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainC
     if compared:
         runs |= {s: done[f"nb201-{s}-{bn}"] for s in others}
         bn_runs[other_bn] = done[f"nb201-{main}-{other_bn}"]
-    by_dataset = {d: sample[["arch_id"]].merge(f, on="arch_id", how="left") for d, f in tables.items()}
+    by_dataset, cell_columns = _per_dataset(sample, tables)
     rows, curve = [], []
     for dataset, joined in by_dataset.items():
         for source, run in runs.items():
@@ -166,18 +182,14 @@ def _nb201(p: dict, scorer: _Scorer, images: dict, task: TaskConfig, cfg: TrainC
                          **_rho_row(f"GenNAS ({source})", -losses[:, -1], truth, p["n_boot"], p["seed"])})
             curve += [{"dataset": dataset, "input": source, "iteration": step,
                        "spearman": stats.spearman(-losses[:, j], truth)} for j, step in enumerate(run["steps"])]
-        for proxy in benchmarks.load("nb201", dataset).proxies:
-            rows.append({"dataset": dataset, "kind": "zero-cost proxy", "input": "CIFAR (stored)",
-                         **_rho_row(proxy, joined[proxy], joined.accuracy, p["n_boot"], p["seed"])})
+        rows += _proxy_rows(p, dataset, joined, tables[dataset].proxies, input="CIFAR (stored)")
     # per cell: every input's and cell BN's final loss, each dataset's accuracy and stored proxies
     # (the judge pairs them); a comparison's cells beyond compare_archs are NaN
     n = len(archs)
     sample_out = sample[["arch_id", "arch_str"]].assign(
         gennas_loss=_final(runs[main]),
         **{f"gennas_loss@{s}": _final(r, n) for s, r in runs.items()},
-        **{f"gennas_loss_cell_bn@{b}": _final(r, n) for b, r in bn_runs.items()},
-        **{f"acc_{d}": j.accuracy for d, j in by_dataset.items()},
-        **{f"{x}@{d}": j[x] for d, j in by_dataset.items() for x in benchmarks.load("nb201", d).proxies})
+        **{f"gennas_loss_cell_bn@{b}": _final(r, n) for b, r in bn_runs.items()}, **cell_columns)
     seconds = {s: r["seconds"] / len(r["losses"]) for s, r in runs.items()}
     return pd.DataFrame(rows), pd.DataFrame(curve), sample_out, seconds, sample, runs[main]["losses"]
 
@@ -295,16 +307,13 @@ def _full_space(p: dict, scorer: _Scorer, images: torch.Tensor, task: TaskConfig
     tables = {d: benchmarks.load("nb201_full", d) for d in NB201_TASKS}
     sample = _sample(tables["cifar10"].frame, p["full_space_archs"], p["seed"] + 2)
     run = scorer.checkpointed("nb201-full", [list(o) for o in sample.ops], images, task, cfg, p["seed"])
-    by_dataset = {d: sample[["arch_id"]].merge(t.frame, on="arch_id", how="left") for d, t in tables.items()}
-    scores = sample[["arch_id", "arch_str"]].assign(
-        gennas_loss=_final(run), **{f"acc_{d}": j.accuracy for d, j in by_dataset.items()},
-        **{f"{x}@{d}": j[x] for d, j in by_dataset.items() for x in tables[d].proxies})
+    by_dataset, cell_columns = _per_dataset(sample, tables)
+    scores = sample[["arch_id", "arch_str"]].assign(gennas_loss=_final(run), **cell_columns)
     rows = []
     for d, joined in by_dataset.items():
         rows.append({"dataset": d, "kind": "GenNAS",
                      **_rho_row("GenNAS", -scores.gennas_loss, joined.accuracy, p["n_boot"], p["seed"])})
-        rows += [{"dataset": d, "kind": "zero-cost proxy", **_rho_row(x, joined[x], joined.accuracy, p["n_boot"],
-                                                                      p["seed"])} for x in tables[d].proxies]
+        rows += _proxy_rows(p, d, joined, tables[d].proxies)
     return pd.DataFrame(rows), scores
 
 
