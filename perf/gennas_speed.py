@@ -64,7 +64,6 @@ def main() -> None:
     images = input_batch(a.input, 16, 32, 0)
     task, cfg = PRESETS[a.task], TrainConfig(iters=a.iters, eval_every=min(10, a.iters))
     build = lambda i: nb201_network(archs[i], a.C, a.N, a.cell_bn)
-    last = lambda i: build(i).to(memory_format=torch.channels_last)
 
     score_cells(archs[:2], images, task, TrainConfig(iters=2, eval_every=1), a.C, a.N, 2, a.device)  # warm-up
     paths = [("one at a time, 1 thread", 1, n_single, 1, lambda: score_models(build, n_single, images, task, cfg, a.device)),
@@ -72,8 +71,7 @@ def main() -> None:
               n_single, a.threads,
               lambda: score_models(build, n_single, images, task, cfg, a.device)),
              ("one at a time, channels-last, 1 thread", 1, n_single, 1,
-              lambda: score_models(last, n_single, images.contiguous(memory_format=torch.channels_last), task, cfg,
-                                   a.device))]
+              lambda: score_models(build, n_single, images, task, cfg, a.device, channels_last=True))]
     paths += [(f"grouped, {g} per group, {a.threads} threads", g, a.archs, a.threads,
                lambda g=g: score_cells(archs, images, task, cfg, a.C, a.N, g, a.device, cell_bn=a.cell_bn))
               for g in a.groups]

@@ -203,6 +203,26 @@ def test_scores_are_reproducible_with_a_seed():
     np.testing.assert_array_equal(a.losses, b.losses)
 
 
+def test_channels_last_trains_the_same_networks_in_that_layout(monkeypatch):
+    """The faster CPU layout: the model and the input really are channels-last, and the losses are
+    the contiguous run's up to rounding (a few steps, before SGD amplifies it)."""
+    images, task, cfg = input_batch("noise", 4, 32), PRESETS["sin2d"], TrainConfig(iters=2, eval_every=1)
+    build = lambda i: nb201_network(ARCHS[i], 4, 1, "official")
+    plain = score_models(build, 2, images, task, cfg, seed=1)
+    layouts = []
+
+    def spy(model, x, *args):
+        conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+        layouts.append((x.is_contiguous(memory_format=torch.channels_last), conv.weight.is_contiguous(
+            memory_format=torch.channels_last)))
+        return train_and_score(model, x, *args)
+
+    monkeypatch.setattr("nasmeta_lib.gennas.score.train_and_score", spy)
+    last = score_models(build, 2, images, task, cfg, seed=1, channels_last=True)
+    assert layouts == [(True, True)] * 2
+    np.testing.assert_allclose(last.losses, plain.losses, rtol=1e-4)
+
+
 def test_scoring_in_parts_equals_one_call():
     """What lets a long run checkpoint part by part without changing its numbers."""
     images, task, cfg = input_batch("noise", 4, 32), PRESETS["sin2d"], TrainConfig(iters=2, eval_every=2)

@@ -59,11 +59,11 @@ def _score(p: dict, archs: list, images: torch.Tensor, task, cfg: TrainConfig, s
     if p["batched"]:
         return score_cells(archs, images, task, cfg, p["C"], p["N"], p["group_size"], device, seed, progress, offset, bn)
     if not isinstance(task, TaskConfig):  # one task per arch (the task search): score each alone
-        parts = [score_models(lambda _, a=a: nb201_network(a, p["C"], p["N"], bn), 1, images, t, cfg, device, seed + i)
-                 for i, (a, t) in enumerate(zip(archs, task))]
+        parts = [score_models(lambda _, a=a: nb201_network(a, p["C"], p["N"], bn), 1, images, t, cfg, device, seed + i,
+                              channels_last=p["channels_last"]) for i, (a, t) in enumerate(zip(archs, task))]
         return Scores(np.concatenate([s.losses for s in parts]), cfg.eval_steps, sum(s.seconds for s in parts))
     return score_models(lambda i: nb201_network(archs[i], p["C"], p["N"], bn), len(archs), images, task, cfg, device,
-                        seed, progress, offset)
+                        seed, progress, offset, p["channels_last"])
 
 
 def _score_part(*args: Any, **kwargs: Any) -> dict:
@@ -113,7 +113,7 @@ def _speed_check(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, 
     archs = [list(o) for o in sample.ops[: p["speed_check_archs"]]]
     single = ctx.step("speed-check", lambda: score_models(
         lambda i: nb201_network(archs[i], p["C"], p["N"], p["cell_bn"]), len(archs), images, task, cfg,
-        compute.device(), p["seed"]).to_json())
+        compute.device(), p["seed"], channels_last=p["channels_last"]).to_json())
     one = single["seconds"] / len(archs)
     metrics |= {"seconds_per_arch_one_at_a_time": one, "grouped_speedup": one / metrics["seconds_per_arch_nb201"],
                 "speed_check_archs": len(archs)}
@@ -290,7 +290,8 @@ def _nb101(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, cfg: T
         build = lambda i: spaces.build("nb101", sample.ops[i], sample.adjacency[i], stem_channels=p["nb101_C"],
                                       num_modules_per_stack=p["nb101_modules"])
         device = compute.device()
-        scores = score_models(build, len(sample), images, task, cfg, device, p["seed"], ctx.progress)
+        scores = score_models(build, len(sample), images, task, cfg, device, p["seed"], ctx.progress,
+                              channels_last=p["channels_last"])
         return scores.to_json() | {"device": str(device)}
 
     result = ctx.step("nb101", run)
@@ -426,6 +427,8 @@ CHAPTER = Chapter(
         Param("N", "int", "cells per NB201 stage (paper: 5)", low=1),
         Param("batched", "bool", "train groups of cells at once (GPU) instead of one network at a time"),
         Param("group_size", "int", "networks per group when batched", low=1),
+        Param("channels_last", "bool", "networks trained one at a time use the channels-last memory format (faster "
+              "on a CPU; the same networks, numbers equal up to rounding)"),
         Param("search_labelled", "int", "labelled cells for the task search (paper: 20)", low=3),
         Param("search_population", "int", "task-search population (0 = skip the search)", low=0),
         Param("search_rounds", "int", "task-search rounds", low=0),
@@ -449,7 +452,7 @@ CHAPTER = Chapter(
                 "tnb_archs": 0, "nb101_archs": 0},
         "quick": {"task": "nb101_searched", "image_sources": ["cifar10", "noise"], "cell_bn": "official", "n_archs": 30,
                   "compare_archs": 15, "iters": 50, "eval_every": 10, "batch_size": 16, "C": 8, "N": 1, "batched": False,
-                  "group_size": 1, "search_labelled": 6, "search_population": 3, "search_rounds": 1,
+                  "group_size": 1, "channels_last": True, "search_labelled": 6, "search_population": 3, "search_rounds": 1,
                   "search_children": 2, "search_iters": 10, "search_eval_archs": 10, "tnb_archs": 10,
                   "nb101_archs": 15, "nb101_C": 8, "nb101_modules": 1, "full_space_archs": 30, "speed_check_archs": 0,
                   "n_boot": 300, "threads": 1, "seed": 0},

@@ -112,17 +112,20 @@ def score_cells(archs: Sequence[Sequence[str]], images: torch.Tensor, tasks: Tas
 
 def score_models(build: Callable[[int], nn.Module], n: int, images: torch.Tensor, task: TaskConfig,
                  cfg: TrainConfig = TrainConfig(), device: torch.device | str = "cpu", seed: int = 0,
-                 progress: Progress = no_progress, offset: int = 0) -> Scores:
+                 progress: Progress = no_progress, offset: int = 0, channels_last: bool = False) -> Scores:
     """GenNAS losses of ``n`` networks built one at a time by ``build(i)`` (any ``features`` model);
-    ``offset``: as in :func:`score_cells`."""
+    ``offset``: as in :func:`score_cells`. ``channels_last`` trains networks and input in that memory
+    format, whose convolutions a CPU runs faster (``perf/gennas_speed.py``); the networks are the same
+    and the numbers differ only by rounding, which 100 SGD steps amplify as a change of thread count does."""
     device = torch.device(device)
-    images = images.to(device)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
     targets = [t[:, None] for t in build_targets(task, images.cpu(), seed)]
+    images = images.to(device).contiguous(memory_format=layout)
     losses = []
     t0 = time.perf_counter()
     for i in progress(range(n), "GenNAS models"):
         torch.manual_seed(seed * 100_003 + offset + i)
-        model = GenNASModel(build(i), task.channels, task.size).to(device)
+        model = GenNASModel(build(i), task.channels, task.size).to(device, memory_format=layout)
         losses.append(train_and_score(model, images, targets, [task], cfg, seed)[:, 0])
     if device.type == "cuda":
         torch.cuda.synchronize()
