@@ -456,12 +456,13 @@ CHAPTER = Chapter(
                   "search_children": 2, "search_iters": 10, "search_eval_archs": 10, "tnb_archs": 10,
                   "nb101_archs": 15, "nb101_C": 8, "nb101_modules": 1, "full_space_archs": 30, "speed_check_archs": 0,
                   "n_boot": 300, "threads": 1, "seed": 0},
-        # Sized for a CPU (one network at a time, 2 threads): about 770 trainings of a paper-size NB201 network
-        # (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells, 20 held out, 24 for the task search;
-        # 100 NB101 cells). Measured with --workers 2 on 2 cores: NB101 11.8 min (7 s a cell, 2 threads), the
-        # 175 Suite-Zero trainings 48 min (29-34 s a training per worker thread), the task search 8 min; the
-        # 520 other cells at that rate about 2.4 h: about 3.4 h in all, run in several runs (parts of 50
-        # cells, book/how-to-rerun.md, which also has the paper-sized GPU command).
+        # Sized for a CPU (one network at a time, channels-last): about 770 trainings of a paper-size NB201
+        # network (500 cells of the whole table, 70 + 3 x 35 Suite-Zero cells, 20 held out, 24 for the task
+        # search; 100 NB101 cells). Measured with --workers 2 on 2 free cores: NB101 11 min (6.6 s a cell,
+        # 2 threads), the 175 Suite-Zero trainings 28 min (about 19 s a training per worker thread), the task
+        # search 7 min, the 20 held-out cells 5.5 min, the 500 whole-table cells 79 min: 2.2 h in all, which
+        # can be split into several runs (parts of 50 cells, book/how-to-rerun.md, which also has the
+        # paper-sized GPU command).
         "full": {"image_sources": ["cifar10", "noise", "photo"], "n_archs": 70, "compare_archs": 35, "iters": 100,
                  "C": 16, "N": 5, "batched": False, "group_size": 1, "search_labelled": 20, "search_population": 4,
                  "search_rounds": 1, "search_children": 2, "search_iters": 20, "search_eval_archs": 20, "tnb_archs": 0,
