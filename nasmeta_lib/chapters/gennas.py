@@ -111,9 +111,7 @@ def _speed_check(p: dict, ctx: Context, images: torch.Tensor, task: TaskConfig, 
                  sample: pd.DataFrame, metrics: dict) -> None:
     """Time one-network-at-a-time training on a few of the same cells, on the same device."""
     archs = [list(o) for o in sample.ops[: p["speed_check_archs"]]]
-    single = ctx.step("speed-check", lambda: score_models(
-        lambda i: nb201_network(archs[i], p["C"], p["N"], p["cell_bn"]), len(archs), images, task, cfg,
-        compute.device(), p["seed"], channels_last=p["channels_last"]).to_json())
+    single = ctx.step("speed-check", lambda: _score_part(p | {"batched": False}, archs, images, task, cfg, p["seed"]))
     one = single["seconds"] / len(archs)
     metrics |= {"seconds_per_arch_one_at_a_time": one, "grouped_speedup": one / metrics["seconds_per_arch_nb201"],
                 "speed_check_archs": len(archs)}
