@@ -101,6 +101,10 @@ def profile_paragraph(result: Result) -> "Markdown":
     if result.profile == "full":
         how = (f"the committed result `{result_file(result)}` (git {p.get('git_sha', '?')[:12]}, "
                f"{p.get('device', '?')}, {duration(p)})")
+        if again := p.get("rejudged"):
+            how += (f"; its verdicts were judged again by chapter version {p['chapter_version']}'s rules (git "
+                    f"{again['git_sha'][:12]}) from the tables its version-{again['from_version']} run stored, "
+                    "as the rule history at the end of this page says")
     else:
         how = (f"a reduced run computed when this page was built ({p.get('device', '?')}, "
                f"{duration(p)}); its verdicts are capped by the smaller budget")

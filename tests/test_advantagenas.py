@@ -163,6 +163,21 @@ def test_synthetic_tables_are_shown_not_judged():
     assert _verdicts(result)["advantagenas.tabular-convergence"] == "reproduced"
 
 
+def test_one_real_table_contradicting_decides_the_every_table_claims():
+    """Stated "on every real table": a second table where AdvantageNAS is reliably worse decides
+    'not reproduced' (reported per table, a mix would read 'partly')."""
+    result = _stored({"advantagenas": 3, "reinforce": 0, "parsec": 1, "gdas": 0, "proxylessnas": 1, "random": -2})
+    t, other = result.tables, "nb201_full/darcy"
+    runs = t["tabular_runs"][t["tabular_runs"].setting == "nb201_full/cifar100"].assign(setting=other)
+    runs.loc[runs.estimator == "advantagenas", "auc"] += 0.1  # a higher regret area: slower than every baseline
+    moments = t["moments"].assign(setting=other)
+    moments.loc[moments.estimator == "advantagenas", "total_variance"] *= 4  # twice REINFORCE's variance
+    t["tabular_runs"], t["moments"] = pd.concat([t["tabular_runs"], runs]), pd.concat([t["moments"], moments])
+    result.params["tabular_settings"] = [*result.params["tabular_settings"], other]
+    v = _verdicts(result)
+    assert v["advantagenas.variance"] == v["advantagenas.tabular-convergence"] == "not reproduced"
+
+
 def test_parts_are_checkpointed_by_key_and_read_back(tmp_path):
     params = get("advantagenas").resolve("quick", TINY)
     first = chapter._tabular_parts(params, Context(tmp_path, progress=False))

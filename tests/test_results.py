@@ -9,9 +9,10 @@ import pytest
 from nasmeta_lib.chapters import StepsDone
 from nasmeta_lib.params import ParameterError
 from nasmeta_lib.results import Claim, duration, param_hash, result_path
-from toy_chapter import chapter_version, crash_fixed, toy_chapter
+from toy_chapter import changed, chapter_version, crash_fixed, sum_judge, toy_chapter
 
 TOY, CALLS = toy_chapter("toy")
+JUDGED, JUDGED_CALLS = toy_chapter("toyjudged", judge=sum_judge(0))
 
 
 def test_result_roundtrip_and_provenance():
@@ -76,6 +77,30 @@ def test_a_result_of_an_older_chapter_version_is_recomputed_not_reused():
         assert TOY.saved("quick", TOY.resolve("quick", {"scale": 4})) is None
         second = TOY.execute("quick", scale=4)
     assert CALLS == ["step0", "step1", "step2"] * 2 and second.provenance["chapter_version"] == 2
+
+
+def test_a_rule_change_judges_the_saved_result_again_instead_of_recomputing():
+    JUDGED_CALLS.clear()
+    first = JUDGED.execute("quick", scale=2)  # values 0, 2, 4: the sum 6 exceeds 0
+    assert first.claims[0].verdict == "reproduced"
+    with changed(JUDGED, version=2, same_tables_since=1, judge=sum_judge(10)):  # a stricter rule, same tables
+        assert JUDGED.saved("quick", first.params) is None and JUDGED.rejudgeable("quick", first.params) is not None
+        again = JUDGED.execute("quick", scale=2)
+        assert JUDGED.saved("quick", first.params) is not None  # the file is now this version's
+    assert JUDGED_CALLS == ["step0", "step1", "step2"]  # measured once
+    assert again.claims[0].verdict == "not reproduced" and again.tables["values"]["v"].tolist() == [0, 2, 4]
+    p, before = again.provenance, first.provenance
+    assert p["chapter_version"] == 2 and p["rejudged"]["from_version"] == 1
+    assert (p["git_sha"], p["seconds"], p["started"]) == (before["git_sha"], before["seconds"], before["started"])
+
+
+def test_a_result_older_than_its_tables_is_recomputed_not_judged_again():
+    JUDGED_CALLS.clear()
+    JUDGED.execute("quick", scale=3)
+    with changed(JUDGED, version=3, same_tables_since=2):  # version 2 changed what is measured
+        assert JUDGED.rejudgeable("quick", JUDGED.resolve("quick", {"scale": 3})) is None
+        assert JUDGED.execute("quick", scale=3).provenance.get("rejudged") is None
+    assert JUDGED_CALLS == ["step0", "step1", "step2"] * 2
 
 
 def test_bad_parameters_raise_before_any_work():

@@ -204,6 +204,12 @@ def _comparable(claims: list[Claim]) -> str:
     return json.dumps(rounded([c.to_dict() for c in claims]), sort_keys=True)
 
 
+def _version(result: Result) -> int:
+    """The chapter version that wrote (or last judged) ``result``; files from before versions
+    were recorded count as version 1."""
+    return int(result.provenance.get("chapter_version", 1))
+
+
 def _safe(key: str) -> str:
     """A step key as a file name (and as ``--steps`` matches it)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
@@ -239,6 +245,10 @@ class Chapter:
     # Bump when the analysis changes (claims, verdict rules, tables): result files written by an
     # older version are then recomputed, and never shown in the book, instead of silently reused.
     version: int = 1
+    # The oldest version whose runs store the same tables as this one, when the versions since then
+    # changed only the judge (a rule, listed in ``rule_changes``): a saved result of such a version
+    # is judged again from its stored tables instead of being recomputed (see :meth:`rejudged`).
+    same_tables_since: int | None = None
     # Rules changed after results were seen, listed on the chapter page with the verdict before/after.
     rule_changes: tuple[RuleChange, ...] = ()
     # The full profile is sized for a GPU (hours or more on a laptop CPU); shown by `nasmeta chapters`.
@@ -281,6 +291,10 @@ class Chapter:
         saved = None if force else self.saved(profile, params)
         if saved is not None:
             return saved
+        older = None if force else self.rejudgeable(profile, params)
+        if older is not None:
+            write_atomic(path, self.rejudged(older).to_json())
+            return Result.load(path)
         self.check_params(params)
         partial = self.partial_dir(profile, params)
         if force:
@@ -342,12 +356,38 @@ class Chapter:
         it (files from before versions were recorded count as version 1) and the data files it
         read are still the ones the manifests name. Raises
         :class:`~nasmeta_lib.results.ResultFileError` for an unreadable file."""
+        result = self._saved_any_version(profile, params)
+        return result if result is not None and _version(result) == self.version else None
+
+    def rejudgeable(self, profile: str, params: dict[str, Any]) -> Result | None:
+        """The saved result of these parameters if an older version wrote it whose tables this
+        version stores unchanged (``same_tables_since``), so that judging it again is all a rerun
+        would change; else None."""
+        result = self._saved_any_version(profile, params)
+        if result is None or self.same_tables_since is None or self.judge is None:
+            return None
+        return result if self.same_tables_since <= _version(result) < self.version else None
+
+    def rejudged(self, result: Result) -> Result:
+        """``result`` with its claims and checks judged again from its stored tables by this
+        version's rules. Its measurements and their provenance (the run's commit, device, time)
+        stay as they are; ``provenance["rejudged"]`` records the version it came from and the
+        commit of the judge, and the rule history on the chapter page shows what changed."""
+        result = Result.from_json(result.to_json())
+        earlier = _version(result)
+        result.claims, result.checks = self.judge(result)
+        result.provenance["chapter_version"] = self.version
+        result.provenance["rejudged"] = {"from_version": earlier, "git_sha": git_sha(),
+                                         "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        return result
+
+    def _saved_any_version(self, profile: str, params: dict[str, Any]) -> Result | None:
+        """The saved result of these parameters whichever version wrote it, unless the data files
+        it read are no longer the ones the manifests name."""
         path = result_path(self.name, profile, params)
         if not path.exists():
             return None
         result = Result.load(path)
-        if result.provenance.get("chapter_version", 1) != self.version:
-            return None
         return None if stale_data(result.provenance.get("data")) else result
 
     def help(self) -> str:

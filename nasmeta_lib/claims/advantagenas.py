@@ -4,9 +4,10 @@ The paper claims AdvantageNAS is the best of the sparse-propagation (SP) estimat
 comparison is made against each of the four (REINFORCE with the paper's moving-average baseline,
 PARSEC, GDAS, ProxylessNAS) with paired intervals over seeds at a Bonferroni-corrected level,
 combined with :func:`verdicts.all_of`; random search, put in AdvantageNAS's place under the same
-rule, is the negative control. The tabular claims are decided on the real NB201 tables only and
-reported per table (:func:`verdicts.per_part`); additive fits and REINFORCE's oracle baseline are
-shown in the chapter, never judged. The supernet search's claims are judged in the full profile
+rule, is the negative control. The tabular claims are decided on the real NB201 tables only; they
+are stated "on every real table", so their tables are combined with :func:`verdicts.all_of` too
+(one table that contradicts decides). Additive fits and REINFORCE's oracle baseline are shown in
+the chapter, never judged. The supernet search's claims are judged in the full profile
 only (:data:`PAPER_PROFILE`); the exact tabular problems are judged in every profile. The
 enumerated identities of the theorem are checks.
 """
@@ -69,6 +70,12 @@ RULE_CHANGES = (
                "out)", "not reproduced"),
     RuleChange(5, "advantagenas.final-cell", "rule unchanged; the supernet searches the official 4 candidate ops "
                "per edge (version 4: 5, the zero op included)", "not reproduced"),
+    RuleChange(6, "advantagenas.variance", "the tables are combined with all_of, as the statement \"on every real "
+               "table\" says (version 5 reported them per table, so two tables with reliably higher variance and two "
+               "undecided gave inconclusive); judged again from version 5's stored tables", "inconclusive"),
+    RuleChange(6, "advantagenas.tabular-convergence", "the tables are combined with all_of, as the statement \"on "
+               "every real table\" says (version 5 reported them per table); judged again from version 5's stored "
+               "tables", "not reproduced"),
 )
 
 
@@ -113,7 +120,7 @@ def _variance(moments: pd.DataFrame, real: list[str]) -> Claim:
         "(moving-average baseline), on every real table", PAPER["variance"],
         "; ".join(f"{k}: log ratio {iv} (ratio {np.exp(iv.estimate):.2f})" if iv else f"{k}: not run"
                   for k, iv in parts.items()), VARIANCE, parts,
-        lambda v: verdicts.per_part(v.values()), None,
+        lambda v: verdicts.all_of(v.values()), None,
         f"Monte Carlo total variance of one step at the same random distributions; {level:.2%} intervals "
         "(Bonferroni over tables); no negative control: random search takes no gradient step")
 
@@ -127,14 +134,13 @@ def _convergence(runs: pd.DataFrame, real: list[str]) -> Claim:
             parts[(setting, b)] = iv
         for b, iv in _against_baselines(sub, "auc", CONTROL, level, "seeds", -1.0).items():
             control[(setting, b)] = iv
-    combine = lambda v: verdicts.per_part(verdicts.all_of(v[(s, b)] for b in SP_BASELINES) for s in real)  # noqa: E731
     seeds = int(runs.groupby(["setting", "estimator"]).size().min()) if len(runs) else 0
     return verdicts.judge_parts(
         "advantagenas.tabular-convergence", "On exact NB201 loss tables AdvantageNAS lowers the expected loss faster "
         "than each of REINFORCE, PARSEC, GDAS and ProxylessNAS, on every real table", PAPER["toy"], _ours(parts),
-        CONVERGENCE, parts, combine, {LABELS[CONTROL]: control},
+        CONVERGENCE, parts, lambda v: verdicts.all_of(v.values()), {LABELS[CONTROL]: control},
         f"{seeds} seeds per estimator and table; {level:.2%} intervals (Bonferroni over {len(SP_BASELINES)} "
-        f"estimators x {len(real)} tables); all four per table, reported per table; the control's sampling "
+        f"estimators x {len(real)} tables); all four on every table; the control's sampling "
         "distribution stays uniform; the paper's toy is a regression task, ours NB201 tables")
 
 
