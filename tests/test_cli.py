@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from nasmeta_lib import chapters
 from nasmeta_lib.cli import main
+from toy_chapter import changed
 
 
 def test_data_list_shows_every_mirror_file_verified(capsys):
@@ -36,6 +38,18 @@ def test_headless_run_prints_checks_and_says_when_it_reuses(capsys):
     assert "[check passed] Suite-Zero's NB201 sample" in out
     assert main(["run", "tour", "--headless", "-p", "benchmarks", "nb201,nb201_full"]) == 0
     assert "reusing the saved result" in capsys.readouterr().out
+
+
+def test_headless_run_says_when_it_judges_a_saved_result_again(capsys):
+    args = ["run", "tour", "--headless", "-p", "benchmarks", "nb201"]
+    assert main(args) == 0
+    capsys.readouterr()
+    tour = chapters.get("tour")
+    with changed(tour, version=tour.version + 1, same_tables_since=tour.version):  # a rule change
+        assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"of chapter version {tour.version} again by version {tour.version + 1}'s rules" in out
+    assert "[check passed]" in out
 
 
 def test_fetch_of_an_unverifiable_file_is_refused_with_exit_2(capsys):
