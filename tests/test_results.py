@@ -103,6 +103,16 @@ def test_a_result_older_than_its_tables_is_recomputed_not_judged_again():
     assert JUDGED_CALLS == ["step0", "step1", "step2"] * 2
 
 
+def test_a_rule_change_resumes_an_interrupted_run_from_its_checkpoints():
+    JUDGED_CALLS.clear()
+    with pytest.raises(RuntimeError):
+        JUDGED.execute("quick", scale=6, fail_at=2)
+    with changed(JUDGED, version=2, same_tables_since=1), crash_fixed(JUDGED):
+        res = JUDGED.execute("quick", scale=6, fail_at=2)
+    assert JUDGED_CALLS == ["step0", "step1", "step2", "step2"] and res.provenance["resumed_steps"] == 2
+    assert res.provenance["chapter_version"] == 2 and "rejudged" not in res.provenance
+
+
 def test_bad_parameters_raise_before_any_work():
     CALLS.clear()
     with pytest.raises(ParameterError):

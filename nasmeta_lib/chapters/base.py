@@ -299,7 +299,7 @@ class Chapter:
         partial = self.partial_dir(profile, params)
         if force:
             shutil.rmtree(partial, ignore_errors=True)
-        stamp = {"chapter": self.name, "version": self.version, "params": param_hash(params)}
+        stamp = {"chapter": self.name, "version": self.tables_version, "params": param_hash(params)}
         started, sha = datetime.now(timezone.utc), git_sha()
         t0 = time.perf_counter()
         executor = executor or from_environment()
@@ -346,10 +346,10 @@ class Chapter:
             self.check(params)
 
     def partial_dir(self, profile: str, params: dict[str, Any]) -> Path:
-        """Checkpoint folder of a run: named by parameters and chapter version, so a changed
-        analysis never resumes from an older one's steps."""
+        """Checkpoint folder of a run: named by parameters and :attr:`tables_version`, so a changed
+        analysis never resumes from an older one's steps (a changed rule does: its steps are the same)."""
         path = result_path(self.name, profile, params)
-        return path.parent / ".partial" / f"{path.stem}-v{self.version}"
+        return path.parent / ".partial" / f"{path.stem}-v{self.tables_version}"
 
     def saved(self, profile: str, params: dict[str, Any]) -> Result | None:
         """The saved result of these parameters, if one exists, this version of the chapter wrote
@@ -359,14 +359,19 @@ class Chapter:
         result = self._saved_any_version(profile, params)
         return result if result is not None and _version(result) == self.version else None
 
+    @property
+    def tables_version(self) -> int:
+        """The oldest version whose runs compute the same steps and tables as this one."""
+        return self.version if self.same_tables_since is None else self.same_tables_since
+
     def rejudgeable(self, profile: str, params: dict[str, Any]) -> Result | None:
         """The saved result of these parameters if an older version wrote it whose tables this
         version stores unchanged (``same_tables_since``), so that judging it again is all a rerun
         would change; else None."""
         result = self._saved_any_version(profile, params)
-        if result is None or self.same_tables_since is None or self.judge is None:
+        if result is None or self.judge is None:
             return None
-        return result if self.same_tables_since <= _version(result) < self.version else None
+        return result if self.tables_version <= _version(result) < self.version else None
 
     def rejudged(self, result: Result) -> Result:
         """``result`` with its claims and checks judged again from its stored tables by this
