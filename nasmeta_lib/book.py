@@ -122,7 +122,8 @@ def ledger_frame() -> pd.DataFrame:
 
 def provenance_flags(result: Result) -> str:
     """What a reader should know about where a result came from: written from uncommitted code
-    (``-dirty`` sha), from an unknown commit, or without a record of the data files it read."""
+    (``-dirty`` sha), from an unknown commit, without a record of the data files it read, or judged
+    again after a rule change (by which commit)."""
     sha = str(result.provenance.get("git_sha", "unknown"))
     flags = []
     if sha.endswith("-dirty"):
@@ -133,6 +134,10 @@ def provenance_flags(result: Result) -> str:
         flags.append("unknown commit")
     if "data" not in result.provenance:
         flags.append("data not recorded")
+    if again := result.provenance.get("rejudged"):
+        judge_sha = str(again.get("git_sha", "unknown"))
+        flags.append(f"verdicts judged again by chapter version {result.provenance.get('chapter_version')}'s rules "
+                     + ("from uncommitted changes" if judge_sha.endswith("-dirty") else f"at git {judge_sha[:12]}"))
     chapter = chapters.registry().get(result.chapter)
     if chapter is not None and result.provenance.get("chapter_version", 1) == chapter.version:
         if problem := chapter.rederivation(result):

@@ -410,6 +410,15 @@ def test_the_ledger_flags_doubtful_provenance(sha, data, flag):
     assert book.provenance_flags(Result("x", "quick", {}, provenance=prov)) == flag
 
 
+@pytest.mark.parametrize("judge_sha,flag", [
+    ("def", "verdicts judged again by chapter version 3's rules at git def"),
+    ("def-dirty", "verdicts judged again by chapter version 3's rules from uncommitted changes"),
+])
+def test_the_ledger_says_when_verdicts_were_judged_again(judge_sha, flag):
+    prov = {"git_sha": "abc", "data": [], "chapter_version": 3, "rejudged": {"from_version": 2, "git_sha": judge_sha}}
+    assert book.provenance_flags(Result("x", "full", {}, provenance=prov)) == flag
+
+
 def test_a_result_is_stamped_with_the_commit_it_started_from(monkeypatch):
     from nasmeta_lib import results as results_module
 
