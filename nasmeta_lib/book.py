@@ -219,8 +219,9 @@ def ledger_page() -> str:
         "files at build time; a full-profile result is shown when one exists, else the quick profile, "
         "whose paper claims are usually not run (each chapter says why). The provenance column flags a result "
         "written from uncommitted code, from an unknown commit, or without a record of the data files it "
-        "read (results written before such records were kept); a result whose recorded data files are no "
-        "longer the ones the manifests name is recomputed, never shown.",
+        "read (results written before such records were kept), and says when a result's verdicts were judged "
+        "again from its stored tables after a rule change (the chapter's rule history shows the change); a "
+        "result whose recorded data files are no longer the ones the manifests name is recomputed, never shown.",
         "",
     ]
     if frame.empty:
