@@ -12,6 +12,11 @@ from nasmeta_lib.models.cells import TaskCellNetwork
 from nasmeta_lib.searchers.oneshot import SuperNet
 from nasmeta_lib.spaces.tnb101 import TNB101MicroNetwork
 
+# The expected sums were stored on another CPU: float32 kernels differ between processors in the fifth
+# or sixth digit (1.1e-5 relative measured on an AMD EPYC with AVX-512), while a changed op, order of
+# parameters or initialisation moves a sum far more.
+STORED_RTOL = 1e-4
+
 torch.set_num_threads(1)
 
 CELLS = {
@@ -67,7 +72,7 @@ def test_task_networks_give_the_outputs_they_gave(dim, dense, cell, seed, expect
     torch.manual_seed(seed)
     net = TaskCellNetwork(shape[1], 3, CELLS[cell] if cell else None, dim=dim, dense=dense, channels=4,
                           cells_per_stage=2)
-    assert output_sum(net, x) == pytest.approx(expected, rel=1e-6)
+    assert output_sum(net, x) == pytest.approx(expected, rel=STORED_RTOL)
 
 
 @pytest.mark.parametrize("with_none, seed, expected", [(True, 1, 2.0924797393381596),
@@ -80,7 +85,7 @@ def test_the_one_shot_supernet_gives_the_outputs_it_gave(with_none, seed, expect
     torch.manual_seed(seed)
     net = SuperNet(ops, 4, 1)
     net.set_path(gates, computed, seed == 1)
-    assert output_sum(net, x) == pytest.approx(expected, rel=1e-6)
+    assert output_sum(net, x) == pytest.approx(expected, rel=STORED_RTOL)
 
 
 def test_the_tnb101_micro_network_gives_the_outputs_it_gave():
@@ -88,7 +93,7 @@ def test_the_tnb101_micro_network_gives_the_outputs_it_gave():
     torch.manual_seed(0)
     net = TNB101MicroNetwork(("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "none", "nor_conv_3x3", "skip_connect"),
                              num_classes=7, base_channels=8)
-    assert output_sum(net, x) == pytest.approx(-0.11549392342567444, rel=1e-6)
+    assert output_sum(net, x) == pytest.approx(-0.11549392342567444, rel=STORED_RTOL)
 
 
 def test_only_nb201s_none_edges_pass_gradients_back():

@@ -23,6 +23,10 @@ from proxy_parts import write_parts
 COMMITTED = Path(__file__).resolve().parents[1] / "generated" / "nb201_proxies"
 # Shared passes re-associate nothing we know of; 1e-5 leaves room for kernels that do.
 RTOL = 1e-5
+# The committed table was computed on another CPU, whose float32 kernels round differently: on an AMD
+# EPYC with AVX-512 grasp's Hessian-gradient product differs by 1.5e-5 relative; a changed network or
+# proxy moves the values by far more.
+STORED_RTOL = 1e-4
 CELLS = [
     ["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "nor_conv_3x3", "skip_connect"],
     ["none", "nor_conv_1x1", "none", "skip_connect", "nor_conv_3x3", "none"],  # node 1 feeds nothing
@@ -132,7 +136,7 @@ def test_committed_part_recomputes_on_the_networks_built_today(rep):
     ours = {**score_together(net, table.batch(table.SEED), table.PER_CLASS, table.SEED),
             **{name: score(name, net, table.batch(table.SEED), table.SEED) for name in table.PER_CELL}}
     for name in COLUMNS:
-        assert ours[name] == pytest.approx(stored[name], rel=RTOL), name
+        assert ours[name] == pytest.approx(stored[name], rel=STORED_RTOL), name
 
 
 def test_done_parts_agree_with_suite_zero():
