@@ -146,7 +146,10 @@ def provenance_flags(result: Result) -> str:
 
 
 def _html_table(frame: pd.DataFrame) -> str:
-    return _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=False, border=0))
+    """The table as HTML in a box that scrolls sideways where it is wider than the text column."""
+    html_table = _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=False, border=0))
+    return f'<div class="ledger-scroll">\n{html_table}\n</div>'
+
 
 
 def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
