@@ -34,18 +34,20 @@ def claim_anchor(claim_id: str) -> str:
 
 
 def claims(result: Result) -> "Html":
-    """The claims table for readers: one row per claim, anchored by its id, with the rule, our
-    interval, the verdict (coloured) and what the same rule says of the negative controls."""
+    """The claims table for readers: one row per claim, anchored by its id, with the verdict
+    (coloured) and our interval beside the statement, where a table wider than the page still shows
+    them, then the paper's numbers and ours, the rule and what it says of the negative controls."""
     if not result.claims:
         return Html("<p>No claims of a paper are judged in this run (see the checks below).</p>")
-    columns = ("statement", "paper", "ours", "rule", "interval (95%)", "verdict", "negative controls", "evidence")
+    columns = ("statement", "verdict", "interval (95%)", "paper", "ours", "rule", "negative controls", "evidence")
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
     for c in result.claims:
-        values = (c.statement, c.paper, c.ours, c.rule, str(c.interval) if c.interval else "", None,
+        values = (c.statement, None, str(c.interval) if c.interval else "", c.paper, c.ours, c.rule,
                   controls_text(c), c.evidence)
         cells = [f'<td class="verdict verdict-{c.verdict.replace(" ", "-")}">{VERDICT_MARKS[c.verdict]}</td>'
-                 if col == "verdict" else f"<td>{html.escape(v)}</td>" for col, v in zip(columns, values)]
+                 if col == "verdict" else f'<td class="{col.split()[0]}">{html.escape(v)}</td>'
+                 for col, v in zip(columns, values)]
         rows.append(f'<tr id="{claim_anchor(c.id)}">{"".join(cells)}</tr>')
     return Html(f'<div class="reader-table"><table class="claims-table"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -61,7 +63,8 @@ def checks(result: Result) -> "Html":
     """Sanity checks (identities, arithmetic, internal targets): shown apart, never counted as reproductions."""
     if not result.checks:
         return Html("<p>No sanity checks in this run.</p>")
-    return table(pd.DataFrame([{"check": c.statement, "passed": c.passed, "detail": c.detail} for c in result.checks]))
+    return table(pd.DataFrame([{"check": c.statement, "passed": c.passed, "detail": c.detail} for c in result.checks]),
+                 prose=True)
 
 
 def rule_changes(result: Result) -> "Html":
@@ -75,7 +78,7 @@ def rule_changes(result: Result) -> "Html":
         return Html("<p>No rule has changed since the first version of this chapter.</p>")
     return table(pd.DataFrame([{"version": r.version, "claim": r.claim, "change": r.change,
                                 "verdict before": VERDICT_MARKS.get(r.before, r.before),
-                                "verdict now": now.get(r.claim, "-")} for r in changes]))
+                                "verdict now": now.get(r.claim, "-")} for r in changes]), prose=True)
 
 
 # ----------------------------------------------------------------------------- profile and provenance
@@ -141,12 +144,13 @@ class Html:
 
 
 def table(data: pd.DataFrame | pd.Series | Mapping, digits: int = 3, units: Mapping[str, str] | None = None,
-          long: int = LONG_TABLE) -> Html:
+          long: int = LONG_TABLE, prose: bool = False) -> Html:
     """A table for reading: no index column, numbers rounded, column names in words, units in the header.
 
     A meaningful index (groupby, pivot) becomes ordinary columns; a dict becomes a two-column
     quantity/value table; tables longer than ``long`` rows scroll inside a box, and wide ones
-    scroll sideways instead of being cut at the page edge.
+    scroll sideways instead of being cut at the page edge. ``prose`` tables (sentences, not
+    numbers) wrap their text in the page's width instead.
     """
     frame = _as_frame(data)
     units = units or {}
@@ -158,7 +162,9 @@ def table(data: pd.DataFrame | pd.Series | Mapping, digits: int = 3, units: Mapp
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     kind = "reader-table long-table" if len(frame) > long else "reader-table"
     note = f'<p class="table-note">{len(frame)} rows (scroll)</p>' if len(frame) > long else ""
-    return Html(f'<div class="{kind}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{note}')
+    css = ' class="prose-table"' if prose else ""
+    return Html(f'<div class="{kind}"><table{css}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+                f'{note}')
 
 
 def _as_frame(data: pd.DataFrame | pd.Series | Mapping) -> pd.DataFrame:
