@@ -42,6 +42,19 @@ def test_claims_rows_are_anchored_by_id_and_show_rule_interval_and_controls():
     assert report.claim_anchor("tour.nb201-mapping") == "claim-tour-nb201-mapping"
 
 
+def test_the_verdict_and_interval_stand_beside_the_statement():
+    """Where the claims table is wider than the page and scrolls, its first columns still say what was found."""
+    html = report.claims(_result())._repr_html_()
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert head.startswith("<tr><th>statement</th><th>verdict</th><th>interval (95%)</th>"), head
+
+
+def test_sentence_tables_wrap_and_number_tables_do_not():
+    frame = pd.DataFrame({"check": ["a long sentence"], "passed": [True]})
+    assert 'class="prose-table"' in report.table(frame, prose=True)._repr_html_()
+    assert "prose-table" not in report.table(frame)._repr_html_()
+
+
 def test_figure_caption_names_the_function_the_file_and_the_commit():
     from nasmeta_lib.plots import tour
 
