@@ -136,10 +136,10 @@ def provenance_flags(result: Result) -> str:
         flags.append("data not recorded")
     if again := result.provenance.get("rejudged"):
         judge_sha = str(again.get("git_sha", "unknown"))
-        flags.append(f"verdicts judged again by chapter version {result.provenance.get('chapter_version')}'s rules "
+        flags.append(f"verdicts judged again by chapter version {result.chapter_version}'s rules "
                      + ("from uncommitted changes" if judge_sha.endswith("-dirty") else f"at git {judge_sha[:12]}"))
     chapter = chapters.registry().get(result.chapter)
-    if chapter is not None and result.provenance.get("chapter_version", 1) == chapter.version:
+    if chapter is not None and result.chapter_version == chapter.version:
         if problem := chapter.rederivation(result):
             flags.append(problem)
     return "; ".join(flags) or "ok"
@@ -149,7 +149,6 @@ def _html_table(frame: pd.DataFrame) -> str:
     """The table as HTML in a box that scrolls sideways where it is wider than the text column."""
     html_table = _mark_verdicts(frame.to_html(index=False, classes="ledger-table", escape=False, border=0))
     return f'<div class="ledger-scroll">\n{html_table}\n</div>'
-
 
 
 def _escaped(frame: pd.DataFrame) -> pd.DataFrame:

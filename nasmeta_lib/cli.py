@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
               f"finished {p.get('finished', '?')}); add --force to recompute it")
     elif not args.force and (older := chapter.rejudgeable(args.profile, params)) is not None:
         print(f"judging the saved result {result_path(args.chapter, args.profile, params)} of chapter version "
-              f"{older.provenance.get('chapter_version', 1)} again by version {chapter.version}'s rules (its tables "
+              f"{older.chapter_version} again by version {chapter.version}'s rules (its tables "
               f"are unchanged since version {chapter.same_tables_since}); add --force to recompute it")
     t0 = time.perf_counter()
     if args.steps:

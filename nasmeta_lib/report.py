@@ -105,7 +105,7 @@ def profile_paragraph(result: Result) -> "Markdown":
         how = (f"the committed result `{result_file(result)}` (git {p.get('git_sha', '?')[:12]}, "
                f"{p.get('device', '?')}, {duration(p)})")
         if again := p.get("rejudged"):
-            how += (f"; its verdicts were judged again by chapter version {p['chapter_version']}'s rules (git "
+            how += (f"; its verdicts were judged again by chapter version {result.chapter_version}'s rules (git "
                     f"{again['git_sha'][:12]}) from the tables its version-{again['from_version']} run stored, "
                     "as the rule history at the end of this page says")
     else:

@@ -77,6 +77,12 @@ class Result:
             notes=raw.get("notes", []),
         )
 
+    @property
+    def chapter_version(self) -> int:
+        """The chapter version that wrote (or last judged) this result; files from before versions
+        were recorded count as version 1."""
+        return int(self.provenance.get("chapter_version", 1))
+
     @classmethod
     def load(cls, path: Path) -> "Result":
         """Read a result file; a damaged one is a :class:`ResultFileError` naming it and the fix."""

@@ -25,7 +25,7 @@ def test_every_chapter_judges_from_stored_tables():
 def test_committed_verdicts_are_rederived_from_their_tables(path: Path):
     result = Result.load(path)
     chapter = chapters.get(result.chapter)
-    if result.provenance.get("chapter_version", 1) != chapter.version:
+    if result.chapter_version != chapter.version:
         shown = book.current_results().get(result.chapter)
         assert shown is None or shown[0] != path, "a stale result must never be shown"
         return
@@ -37,7 +37,7 @@ def test_committed_verdicts_are_rederived_from_their_tables(path: Path):
 
 def test_a_verdict_that_does_not_follow_from_the_tables_is_caught():
     current = [r for r in map(Result.load, COMMITTED)
-               if r.claims and r.provenance.get("chapter_version", 1) == chapters.get(r.chapter).version]
+               if r.claims and r.chapter_version == chapters.get(r.chapter).version]
     result = current[0]
     result.claims[0].verdict = "reproduced" if result.claims[0].verdict != "reproduced" else "not reproduced"
     assert chapters.get(result.chapter).rederivation(result) == "its verdicts do not follow from its stored tables"

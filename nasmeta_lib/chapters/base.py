@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -204,12 +204,6 @@ def _comparable(claims: list[Claim]) -> str:
     return json.dumps(rounded([c.to_dict() for c in claims]), sort_keys=True)
 
 
-def _version(result: Result) -> int:
-    """The chapter version that wrote (or last judged) ``result``; files from before versions
-    were recorded count as version 1."""
-    return int(result.provenance.get("chapter_version", 1))
-
-
 def _safe(key: str) -> str:
     """A step key as a file name (and as ``--steps`` matches it)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
@@ -357,7 +351,7 @@ class Chapter:
         read are still the ones the manifests name. Raises
         :class:`~nasmeta_lib.results.ResultFileError` for an unreadable file."""
         result = self._saved_any_version(profile, params)
-        return result if result is not None and _version(result) == self.version else None
+        return result if result is not None and result.chapter_version == self.version else None
 
     @property
     def tables_version(self) -> int:
@@ -371,20 +365,18 @@ class Chapter:
         result = self._saved_any_version(profile, params)
         if result is None or self.judge is None:
             return None
-        return result if self.tables_version <= _version(result) < self.version else None
+        return result if self.tables_version <= result.chapter_version < self.version else None
 
     def rejudged(self, result: Result) -> Result:
         """``result`` with its claims and checks judged again from its stored tables by this
         version's rules. Its measurements and their provenance (the run's commit, device, time)
         stay as they are; ``provenance["rejudged"]`` records the version it came from and the
         commit of the judge, and the rule history on the chapter page shows what changed."""
-        result = Result.from_json(result.to_json())
-        earlier = _version(result)
-        result.claims, result.checks = self.judge(result)
-        result.provenance["chapter_version"] = self.version
-        result.provenance["rejudged"] = {"from_version": earlier, "git_sha": git_sha(),
-                                         "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        return result
+        claims, checks = self.judge(result)
+        judged = {"from_version": result.chapter_version, "git_sha": git_sha(),
+                  "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        return replace(result, claims=claims, checks=checks,
+                       provenance=result.provenance | {"chapter_version": self.version, "rejudged": judged})
 
     def _saved_any_version(self, profile: str, params: dict[str, Any]) -> Result | None:
         """The saved result of these parameters whichever version wrote it, unless the data files
